@@ -1,0 +1,60 @@
+"""Who is asking: a bearer token for integrations and devices, a session cookie (with CSRF) for pages."""
+
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+
+from postal.domain.access import Principal, Role
+from postal.errors import Forbidden, Unauthenticated
+from postal.keys import pool_key
+from postal.services import accounts
+
+SESSION_COOKIE = "postal_session"
+CSRF_HEADER = "X-CSRF-Token"
+principal_key = web.RequestKey("principal", Principal)
+csrf_key = web.RequestKey("csrf", str)
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def current_principal(request: web.Request) -> Principal | None:
+    """The principal behind the request, or None when it carries no credentials at all."""
+    if principal_key in request:
+        return request[principal_key]
+    header = request.headers.get("Authorization", "")
+    async with request.app[pool_key].acquire() as con:
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthenticated("Dùng tiêu đề 'Authorization: Bearer <token>'.")
+            found = await accounts.authenticate_token(con, token.strip())
+        else:
+            session = await accounts.session(con, request.cookies.get(SESSION_COOKIE, ""))
+            if session is None:
+                return None
+            found, request[csrf_key] = session
+            await _check_csrf(request)
+    request[principal_key] = found
+    return found
+
+
+async def _check_csrf(request: web.Request) -> None:
+    """Cookie-authenticated writes must echo the session's CSRF token (header or form field)."""
+    if request.method in _SAFE:
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sent = str((await request.post()).get("csrf_token", ""))  # aiohttp caches the parsed form
+    if not hmac.compare_digest(sent.encode(), request[csrf_key].encode()):
+        raise Forbidden("Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang.")
+
+
+async def require(request: web.Request, *roles: Role) -> Principal:
+    """The principal, refused with 401 when absent and 403 when its role is not among ``roles``."""
+    principal = await current_principal(request)
+    if principal is None:
+        raise Unauthenticated("Cần đăng nhập hoặc gửi 'Authorization: Bearer <token>'.")
+    if roles:
+        principal.require(*roles)
+    return principal

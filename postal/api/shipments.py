@@ -1,0 +1,85 @@
+"""Handlers of the orders API: create, read, list, cancel."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from postal.api.auth import require
+from postal.api.openapi import Operation
+from postal.api.schemas import ShipmentOut, ShipmentPage
+from postal.api.validation import parse_body, parse_query
+from postal.domain.access import Role
+from postal.domain.codes import invalid
+from postal.keys import pool_key
+from postal.services import shipments
+from postal.services.views import Clock
+
+clock_key = web.AppKey("clock", Clock)
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """JSON with real Vietnamese characters (not \\u escapes)."""
+    return web.Response(
+        status=status, body=json.dumps(data, ensure_ascii=False).encode(), content_type="application/json",
+        charset="utf-8", headers=headers,
+    )
+
+
+def _idempotency_key(request: web.Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 200 or not key.isprintable():
+        raise invalid("Idempotency-Key", "Idempotency-Key phải là chuỗi in được, 1–200 ký tự.")
+    return key
+
+
+async def create(request: web.Request) -> web.Response:
+    principal = await require(request, Role.staff, Role.integration)
+    cmd = await parse_body(request, shipments.CreateShipment)
+    result = await shipments.create_shipment(
+        request.app[pool_key], principal, cmd, request.app[clock_key], _idempotency_key(request)
+    )
+    headers = {"Location": f"/api/v1/shipments/{result.shipment['tracking_code']}"}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return json_response(result.shipment, status=201, headers=headers)
+
+
+async def show(request: web.Request) -> web.Response:
+    principal = await require(request, Role.staff, Role.integration, Role.admin, Role.courier)
+    shipment = await shipments.get_shipment(
+        request.app[pool_key], principal, request.match_info["code"], request.app[clock_key]
+    )
+    return json_response(shipment)
+
+
+async def index(request: web.Request) -> web.Response:
+    principal = await require(request, Role.staff, Role.integration, Role.admin)
+    query = parse_query(request, shipments.ListQuery)
+    return json_response(
+        await shipments.list_shipments(request.app[pool_key], principal, query, request.app[clock_key])
+    )
+
+
+async def cancel(request: web.Request) -> web.Response:
+    principal = await require(request, Role.staff, Role.integration)
+    shipment = await shipments.cancel_shipment(
+        request.app[pool_key], principal, request.match_info["code"], request.app[clock_key]
+    )
+    return json_response(shipment)
+
+
+OPERATIONS = [
+    Operation("POST", "/shipments", create, "Tạo đơn bưu gửi cho một hồ sơ", {201: ShipmentOut},
+              body=shipments.CreateShipment, headers=("Idempotency-Key",), tags=("shipments",)),
+    Operation("GET", "/shipments", index, "Danh sách bưu gửi (lọc, tìm, phân trang)", {200: ShipmentPage},
+              query=shipments.ListQuery, tags=("shipments",)),
+    Operation("GET", "/shipments/{code}", show, "Một bưu gửi với toàn bộ hành trình", {200: ShipmentOut},
+              tags=("shipments",)),
+    Operation("POST", "/shipments/{code}/cancel", cancel, "Huỷ đơn còn ở trạng thái created",
+              {200: ShipmentOut}, errors=(400, 401, 403, 404, 409), tags=("shipments",)),
+]

@@ -1,0 +1,45 @@
+"""Health, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from postal.api.openapi import Operation
+from postal.api.schemas import Health
+from postal.keys import pool_key
+
+registry_key = web.AppKey("registry", CollectorRegistry)
+openapi_key = web.AppKey("openapi", dict)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers within 2 s, 503 otherwise."""
+    try:
+        async with asyncio.timeout(2):
+            async with request.app[pool_key].acquire() as con:
+                await con.fetchval("SELECT 1")
+    except (OSError, TimeoutError, Exception):
+        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+    return web.json_response({"status": "ok", "database": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[registry_key])
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    document: dict[str, Any] = request.app[openapi_key]
+    return web.json_response(document)
+
+
+OPERATIONS = [
+    Operation("GET", "/openapi.json", openapi, "Tài liệu OpenAPI 3.1 của API này", {200: Health},
+              errors=(), public=True, tags=("system",)),
+]
+HEALTH = Operation("GET", "/healthz", healthz, "Kiểm tra kết nối cơ sở dữ liệu", {200: Health, 503: Health},
+                   errors=(), public=True, tags=("system",))

@@ -1,0 +1,46 @@
+"""The application factory: ``create_app(settings)`` with every resource opened in ``cleanup_ctx``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Gauge
+
+from postal.api.middleware import HttpMetrics, make_middlewares
+from postal.api.routes import setup_api
+from postal.api.shipments import clock_key
+from postal.api.system import registry_key
+from postal.keys import pool_key, settings_key
+from postal.services.views import Clock
+from postal.settings import Settings
+from postal.store.database import create_pool, resolve_dsn
+
+
+def _pool_ctx(dsn: str | None):  # type: ignore[no-untyped-def]
+    async def pool_ctx(app: web.Application) -> AsyncIterator[None]:
+        settings = app[settings_key]
+        pool = await create_pool(dsn or resolve_dsn(settings), settings)
+        app[pool_key] = pool
+        gauge = Gauge("postal_db_pool_connections", "Database pool connections", ["state"],
+                      registry=app[registry_key])
+        gauge.labels("open").set_function(pool.get_size)
+        gauge.labels("idle").set_function(pool.get_idle_size)
+        yield
+        await pool.close()
+
+    return pool_ctx
+
+
+async def create_app(settings: Settings, *, dsn: str | None = None) -> web.Application:
+    """The web application: API, pages, health and metrics. Background workers are started by the caller."""
+    registry = CollectorRegistry()
+    app = web.Application(
+        middlewares=make_middlewares(HttpMetrics(registry)), client_max_size=settings.max_body_bytes
+    )
+    app[settings_key] = settings
+    app[registry_key] = registry
+    app[clock_key] = Clock(settings)
+    app.cleanup_ctx.append(_pool_ctx(dsn))
+    setup_api(app)
+    return app

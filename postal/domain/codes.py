@@ -1,0 +1,133 @@
+"""Identifiers and personal fields: S10 tracking codes, dossier codes, phones, ID numbers, text.
+
+All pure: each function takes a value and returns the canonical form or raises
+:class:`~postal.errors.InvalidInput` with a message a clerk can act on.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from postal.errors import FieldError, InvalidInput
+
+S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+S10_COUNTRY = "VN"
+MAX_SERIAL = 99_999_999
+_S10_RE = re.compile(r"^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$")
+_PREFIX_RE = re.compile(r"^[A-Z]{2}$")
+
+
+def invalid(field: str, message: str) -> InvalidInput:
+    """One-field validation error, ready to raise."""
+    return InvalidInput(message, errors=[FieldError(field, message)])
+
+
+def s10_check_digit(serial: str) -> int:
+    """UPU S10 check digit of an 8-digit serial (weights 8 6 4 2 3 5 9 7, mod 11)."""
+    total = sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return {10: 0, 11: 5}.get(check, check)
+
+
+def make_s10(prefix: str, number: int, country: str = S10_COUNTRY) -> str:
+    """The tracking code for serial ``number`` (from the database sequence)."""
+    if not _PREFIX_RE.match(prefix):
+        raise ValueError(f"S10 prefix must be two letters A-Z, got {prefix!r}")
+    if not 0 < number <= MAX_SERIAL:
+        raise ValueError(f"S10 serial out of range: {number}")
+    serial = f"{number:08d}"
+    return f"{prefix}{serial}{s10_check_digit(serial)}{country}"
+
+
+def normalize_s10(text: str, field: str = "code") -> str:
+    """Canonical tracking code from user input: case-insensitive, spaces and dashes ignored."""
+    code = re.sub(r"[\s\-]", "", text).upper()
+    match = _S10_RE.match(code)
+    if not match:
+        raise invalid(field, "Mã bưu gửi phải có dạng 2 chữ cái, 9 chữ số và 'VN' (ví dụ RA123456785VN).")
+    if s10_check_digit(match.group(2)) != int(match.group(3)):
+        raise invalid(field, "Mã bưu gửi sai số kiểm tra: hãy kiểm tra lại từng chữ số.")
+    if match.group(4) != S10_COUNTRY:
+        raise invalid(field, "Mã bưu gửi phải kết thúc bằng 'VN'.")
+    return code
+
+
+def is_s10(text: str) -> bool:
+    """True when ``text`` is a valid tracking code (after normalisation)."""
+    try:
+        normalize_s10(text)
+    except InvalidInput:
+        return False
+    return True
+
+
+# <agency id>-<yymmdd>-<sequence>, agency id like 000.00.15.H62 (dotted alphanumeric groups)
+_DOSSIER_RE = re.compile(r"^([0-9A-Z]{1,10}(?:\.[0-9A-Z]{1,10}){1,5})-(\d{6})-(\d{4,10})$")
+
+
+def validate_dossier_code(code: str, *, free_form: bool, field: str = "dossier.code") -> str:
+    """The dossier code as given (NFC, trimmed), checked against the national format unless free-form."""
+    value = clean_text(code, field, max_length=64)
+    if free_form:
+        return value
+    match = _DOSSIER_RE.match(value)
+    if not match or not _is_yymmdd(match.group(2)):
+        raise invalid(
+            field,
+            "Mã hồ sơ phải theo mẫu <mã cơ quan>-<yymmdd>-<số thứ tự 4+ chữ số>, ví dụ 000.00.15.H62-260315-0012.",
+        )
+    return value
+
+
+def _is_yymmdd(text: str) -> bool:
+    try:
+        date(2000 + int(text[:2]), int(text[2:4]), int(text[4:]))
+    except ValueError:
+        return False
+    return True
+
+
+_PHONE_MOBILE_PREFIXES = ("03", "05", "07", "08", "09")
+
+
+def normalize_phone(text: str, field: str = "citizen.phone") -> str:
+    """A Vietnamese phone number as ``0xxxxxxxxx`` (accepts +84, 84, spaces, dots, dashes)."""
+    digits = re.sub(r"[\s.\-()]", "", text)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    if not re.fullmatch(r"0\d{9}", digits):
+        raise invalid(field, "Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0 (hoặc +84), ví dụ 0912345678.")
+    if not digits.startswith(_PHONE_MOBILE_PREFIXES) and not digits.startswith("02"):
+        raise invalid(field, "Số điện thoại không thuộc đầu số Việt Nam (di động 03/05/07/08/09 hoặc cố định 02).")
+    return digits
+
+
+def normalize_id_number(text: str, field: str = "citizen.id_number") -> str:
+    """A 12-digit citizen ID number (CCCD); spaces are ignored."""
+    digits = re.sub(r"\s", "", text)
+    if not re.fullmatch(r"\d{12}", digits):
+        raise invalid(field, "Số định danh (CCCD) phải gồm đúng 12 chữ số.")
+    return digits
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def clean_text(
+    text: str, field: str, *, max_length: int = 200, required: bool = True, multiline: bool = False
+) -> str:
+    """Text in Unicode NFC, trimmed, without control characters; blank is refused when required."""
+    value = unicodedata.normalize("NFC", text).strip()
+    if "\x00" in value or _CONTROL_RE.search(value.replace("\n", " ") if multiline else value):
+        raise invalid(field, "Văn bản chứa ký tự điều khiển không hợp lệ.")
+    if not multiline:
+        value = re.sub(r"\s+", " ", value)
+    if required and not value:
+        raise invalid(field, "Không được để trống.")
+    if len(value) > max_length:
+        raise invalid(field, f"Dài quá {max_length} ký tự.")
+    return value

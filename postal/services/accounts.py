@@ -1,0 +1,140 @@
+"""Use cases for post offices, agencies, users, tokens and sign-in."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from postal.domain.access import Principal, Role
+from postal.domain.address import canonical_province_code, resolve_unit
+from postal.domain.codes import clean_text, invalid
+from postal.errors import Unauthenticated
+from postal.store import accounts as store
+
+TOKEN_PREFIX = "pst_"  # noqa: S105 - a prefix, not a secret
+SESSION_TTL = timedelta(hours=12)
+_hasher = PasswordHasher()
+_CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+
+
+def token_hash(token: str) -> bytes:
+    """Tokens are stored as their SHA-256: long random strings need no slow hash."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+def _check_code(code: str, field: str) -> str:
+    if not _CODE_RE.match(code):
+        raise invalid(field, "Mã chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới (tối đa 32 ký tự).")
+    return code
+
+
+async def add_post_office(con: asyncpg.Connection, code: str, name: str, province_code: str) -> None:
+    """Register a post office (bưu cục)."""
+    await store.insert_post_office(
+        con, _check_code(code, "code"), clean_text(name, "name"), canonical_province_code(province_code)
+    )
+
+
+@dataclass(frozen=True)
+class NewAgency:
+    """The fields of ``postal agency add``."""
+
+    code: str
+    name: str
+    province_code: str
+    ward_code: str
+    post_office_code: str
+    address_line: str = ""
+    free_form_dossier_codes: bool = False
+
+
+async def add_agency(con: asyncpg.Connection, cmd: NewAgency) -> None:
+    """Register a one-stop agency with the post office that serves it by default."""
+    unit = resolve_unit(cmd.province_code, cmd.ward_code)
+    await store.insert_agency(con, {
+        "code": _check_code(cmd.code, "code"),
+        "name": clean_text(cmd.name, "name"),
+        "province_code": unit.province_code,
+        "ward_code": unit.ward_code,
+        "address_line": clean_text(cmd.address_line, "address", required=False),
+        "post_office_code": cmd.post_office_code,
+        "free_form_dossier_codes": cmd.free_form_dossier_codes,
+    })
+
+
+async def add_user(
+    con: asyncpg.Connection,
+    username: str,
+    role: Role,
+    *,
+    agency_code: str | None = None,
+    post_office_code: str | None = None,
+    password: str | None = None,
+) -> int:
+    """Create a user bound as its role requires: staff/integration to an agency, courier to a post office."""
+    if role in (Role.staff, Role.integration) and not agency_code:
+        raise invalid("agency", f"Vai trò {role.value} cần --agency.")
+    if role is Role.courier and not post_office_code:
+        raise invalid("post_office", "Bưu tá cần --post-office.")
+    if password is not None and len(password) < 8:
+        raise invalid("password", "Mật khẩu cần ít nhất 8 ký tự.")
+    if not re.fullmatch(r"[a-z0-9._-]{2,64}", username):
+        raise invalid("username", "Tên đăng nhập: 2–64 ký tự a-z, 0-9, dấu chấm, gạch ngang, gạch dưới.")
+    hashed = _hasher.hash(password) if password else None
+    return await store.insert_user(con, username, role, agency_code, post_office_code, hashed)
+
+
+async def create_token(con: asyncpg.Connection, username: str) -> str:
+    """A new API token for the user; returned once, stored only as its hash."""
+    user = await store.user_by_username(con, username)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    await store.insert_token(con, user["id"], token_hash(token))
+    return token
+
+
+async def authenticate_token(con: asyncpg.Connection, token: str) -> Principal:
+    """The principal of a bearer token, or Unauthenticated."""
+    principal = await store.principal_by_token(con, token_hash(token)) if token else None
+    if principal is None:
+        raise Unauthenticated("Mã truy cập (token) không hợp lệ hoặc đã bị thu hồi.")
+    return principal
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A signed-in browser: the cookie value and its CSRF token."""
+
+    cookie: str
+    csrf_token: str
+    principal: Principal
+
+
+async def login(con: asyncpg.Connection, username: str, password: str) -> WebSession:
+    """Check a password and open a web session; every failure reads the same."""
+    failure = Unauthenticated("Sai tên đăng nhập hoặc mật khẩu.")
+    row = await con.fetchrow("SELECT * FROM users WHERE username = $1 AND NOT disabled", username)
+    if row is None or not row["password_hash"]:
+        raise failure
+    try:
+        _hasher.verify(row["password_hash"], password)
+    except (VerificationError, InvalidHashError):
+        raise failure from None
+    cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    await store.insert_session(con, token_hash(cookie), row["id"], csrf, datetime.now(UTC) + SESSION_TTL)
+    return WebSession(cookie, csrf, store.principal_from(row))
+
+
+async def session(con: asyncpg.Connection, cookie: str) -> tuple[Principal, str] | None:
+    """The principal and CSRF token behind a session cookie, or None."""
+    return await store.session_principal(con, token_hash(cookie)) if cookie else None
+
+
+async def logout(con: asyncpg.Connection, cookie: str) -> None:
+    await store.delete_session(con, token_hash(cookie))

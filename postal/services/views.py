@@ -1,0 +1,112 @@
+"""How a shipment is shown in the API: the JSON shape of SPEC §5, by who is asking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg
+
+from postal.domain.access import Principal, Role
+from postal.domain.address import province_name, ward_name
+from postal.domain.deadlines import is_overdue
+from postal.domain.signing import qr_payload
+from postal.domain.upu import upu_code
+from postal.settings import Settings
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Now and today in the service's time zone (one place to read the time)."""
+
+    settings: Settings
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().astimezone(self.settings.tz).date()
+
+    def local(self, moment: datetime) -> str:
+        """ISO 8601 in the service's time zone (``+07:00``)."""
+        return moment.astimezone(self.settings.tz).isoformat()
+
+
+def event_view(e: asyncpg.Record, clock: Clock) -> dict[str, Any]:
+    """One timeline entry."""
+    location = {"lat": e["lat"], "lon": e["lon"]} if e["lat"] is not None else None
+    return {
+        "id": e["id"],
+        "event": e["event"],
+        "status": e["to_status"],
+        "occurred_at": clock.local(e["occurred_at"]),
+        "recorded_at": clock.local(e["recorded_at"]),
+        "post_office_code": e["post_office_code"],
+        "post_office_name": e["post_office_name"],
+        "client_event_id": str(e["client_event_id"]) if e["client_event_id"] else None,
+        "applied": e["applied"],
+        "upu_code": upu_code(e["event"]),
+        "location": location,
+        "details": e["details"] or {},
+    }
+
+
+def citizen_view(row: asyncpg.Record, principal: Principal) -> dict[str, Any]:
+    """The citizen block; couriers get what they need to deliver, not the ID number they must check."""
+    citizen = {
+        "name": row["citizen_name"],
+        "phone": row["citizen_phone"],
+        "address": {
+            "line": row["address_line"],
+            "ward_code": row["ward_code"],
+            "ward_name": ward_name(row["ward_code"]),
+            "province_code": row["province_code"],
+            "province_name": province_name(row["province_code"]),
+        },
+    }
+    if principal.role is not Role.courier:
+        citizen["id_number"] = row["citizen_id_number"]
+    return citizen
+
+
+def _delivered_on(row: asyncpg.Record, clock: Clock) -> date | None:
+    done = row["completed_at"]
+    return done.astimezone(clock.settings.tz).date() if done else None
+
+
+def shipment_view(
+    row: asyncpg.Record, events: list[asyncpg.Record], principal: Principal, clock: Clock
+) -> dict[str, Any]:
+    """The shipment as SPEC §5 lists it, with its timeline oldest first."""
+    code = row["tracking_code"]
+    return {
+        "id": row["id"],
+        "tracking_code": code,
+        "direction": row["direction"],
+        "status": row["status"],
+        "agency_code": row["agency_code"],
+        "agency_name": row["agency_name"],
+        "post_office_code": row["post_office_code"],
+        "post_office_name": row["post_office_name"],
+        "dossier": {
+            "code": row["dossier_code"],
+            "procedure_code": row["procedure_code"],
+            "procedure_name": row["procedure_name"],
+            "appointment_date": row["appointment_date"].isoformat() if row["appointment_date"] else None,
+            "documents": row["documents"],
+        },
+        "citizen": citizen_view(row, principal),
+        "cod_amount": row["cod_amount"],
+        "fee_payer": row["fee_payer"],
+        "fee_exemption": row["fee_exemption"],
+        "note": row["note"],
+        "due_date": row["due_date"].isoformat(),
+        "overdue": is_overdue(row["status"], row["due_date"], clock.today(), _delivered_on(row, clock)),
+        "failed_attempts": row["failed_attempts"],
+        "qr_payload": qr_payload(clock.settings.public_url, code, clock.settings.key),
+        "label_url": f"/api/v1/shipments/{code}/label.pdf",
+        "created_at": clock.local(row["created_at"]),
+        "updated_at": clock.local(row["updated_at"]),
+        "events": [event_view(e, clock) for e in events],
+    }

@@ -1,0 +1,123 @@
+"""Where the database is, the connection pool, and the migrations.
+
+``DATABASE_URL`` when set; otherwise an embedded PostgreSQL from ``pgserver``
+kept running in ``POSTAL_DATA_DIR`` so that several processes (``postal serve``,
+CLI commands, workers) share one server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+from postal.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "db" / "migrations"
+MIGRATION_LOCK_ID = 0x706F7374616C  # "postal": one advisory lock for every process
+
+
+class MigrationError(Exception):
+    """A migration file and the database disagree (edited after it was applied, or missing)."""
+
+
+def resolve_dsn(settings: Settings) -> str:
+    """The PostgreSQL URL to use, starting the embedded server when there is no ``DATABASE_URL``."""
+    if settings.database_url:
+        return settings.database_url
+    return embedded_server_uri(settings.data_dir / "pg")
+
+
+def embedded_server_uri(pgdata: Path, database: str = "postgres") -> str:
+    """Start (or join) the embedded PostgreSQL in ``pgdata`` and return its URL; it outlives this process."""
+    import pgserver  # imported late: starting a server is I/O, and production never needs it
+
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata.resolve(), cleanup_mode=None)
+    return str(server.get_uri(database))
+
+
+async def _init_connection(con: asyncpg.Connection) -> None:
+    await con.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await con.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
+    """A pool whose connections speak UTC and decode JSON."""
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min(settings.pool_min_size, settings.pool_max_size),
+        max_size=settings.pool_max_size,
+        init=_init_connection,
+        server_settings={"timezone": "UTC", "application_name": "postal"},
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    """One connection configured like the pool's, for CLI commands."""
+    con = await asyncpg.connect(dsn, server_settings={"timezone": "UTC", "application_name": "postal-cli"})
+    await _init_connection(con)
+    return con
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered SQL file."""
+
+    version: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def read_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The migration files in order of their number (``001_init.sql`` → version ``001_init``)."""
+    files = sorted(directory.glob("[0-9][0-9][0-9]_*.sql"))
+    if not files:
+        raise MigrationError(f"no migrations found in {directory}")
+    return [Migration(f.stem, f.read_text(encoding="utf-8")) for f in files]
+
+
+async def migrate(con: asyncpg.Connection, migrations: list[Migration] | None = None) -> list[str]:
+    """Apply pending migrations under an advisory lock; refuse an edited, already-applied one."""
+    migrations = migrations if migrations is not None else read_migrations()
+    await con.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
+    try:
+        await con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        applied = {r["version"]: r["checksum"] for r in await con.fetch("SELECT * FROM schema_migrations")}
+        return [m.version for m in migrations if await _apply_one(con, m, applied)]
+    finally:
+        await con.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+
+
+async def _apply_one(con: asyncpg.Connection, migration: Migration, applied: dict[str, str]) -> bool:
+    if migration.version in applied:
+        if applied[migration.version] != migration.checksum:
+            raise MigrationError(
+                f"migration {migration.version} was edited after it was applied "
+                f"(checksum {migration.checksum[:12]} ≠ recorded {applied[migration.version][:12]}); "
+                "add a new numbered migration instead of editing an applied one"
+            )
+        return False
+    async with con.transaction():
+        await con.execute(migration.sql)
+        await con.execute(
+            "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)",
+            migration.version,
+            migration.checksum,
+        )
+    log.info("migration applied", extra={"version": migration.version})
+    return True

@@ -1,0 +1,233 @@
+"""Shipments, their append-only events, idempotency keys and outbox rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from postal.domain.access import Scope
+from postal.errors import NotFound
+
+# The shipment row with the names the views need.
+_SELECT = (
+    "SELECT s.*, a.name AS agency_name, p.name AS post_office_name"
+    " FROM shipments s JOIN agencies a ON a.code = s.agency_code"
+    " JOIN post_offices p ON p.code = s.post_office_code"
+)
+_TERMINAL = "('delivered', 'returned', 'cancelled')"
+
+
+def _not_found(code: str) -> NotFound:
+    return NotFound(f"Không tìm thấy bưu gửi {code}.")
+
+
+def _scope_sql(scope: Scope, first_param: int) -> tuple[str, list[Any]]:
+    """SQL conditions (AND-ed, numbered from ``first_param``) that keep a principal to its shipments."""
+    clauses, args = [], []
+    if scope.agency_code is not None:
+        args.append(scope.agency_code)
+        clauses.append(f"s.agency_code = ${first_param + len(args) - 1}")
+    if scope.post_office_code is not None:
+        args.append(scope.post_office_code)
+        clauses.append(f"s.post_office_code = ${first_param + len(args) - 1}")
+    return "".join(f" AND {c}" for c in clauses), args
+
+
+async def next_serial(con: asyncpg.Connection) -> int:
+    return int(await con.fetchval("SELECT nextval('s10_serial_seq')"))
+
+
+async def insert_shipment(con: asyncpg.Connection, fields: dict[str, Any]) -> int:
+    """Insert a shipment (keys are column names) and return its id."""
+    columns = list(fields)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    sql = f"INSERT INTO shipments ({', '.join(columns)}) VALUES ({placeholders}) RETURNING id"  # noqa: S608 - column names are ours
+    return int(await con.fetchval(sql, *fields.values()))
+
+
+async def get_by_id(con: asyncpg.Connection, shipment_id: int) -> asyncpg.Record:
+    row = await con.fetchrow(f"{_SELECT} WHERE s.id = $1", shipment_id)
+    if row is None:
+        raise NotFound(f"Không tìm thấy bưu gửi #{shipment_id}.")
+    return row
+
+
+async def get_by_code(con: asyncpg.Connection, code: str, scope: Scope, *, for_update: bool = False) -> asyncpg.Record:
+    """The shipment visible in ``scope``, or NotFound (another agency's shipment is not found)."""
+    where, args = _scope_sql(scope, 2)
+    lock = " FOR UPDATE OF s" if for_update else ""
+    row = await con.fetchrow(f"{_SELECT} WHERE s.tracking_code = $1{where}{lock}", code, *args)
+    if row is None:
+        raise _not_found(code)
+    return row
+
+
+async def events_of(con: asyncpg.Connection, shipment_id: int) -> list[asyncpg.Record]:
+    """The timeline, oldest first (by device time, then arrival)."""
+    return await con.fetch(
+        "SELECT e.*, p.name AS post_office_name FROM shipment_events e"
+        " LEFT JOIN post_offices p ON p.code = e.post_office_code"
+        " WHERE e.shipment_id = $1 ORDER BY e.occurred_at, e.id",
+        shipment_id,
+    )
+
+
+async def events_of_many(con: asyncpg.Connection, ids: list[int]) -> dict[int, list[asyncpg.Record]]:
+    """Timelines of several shipments in one query."""
+    rows = await con.fetch(
+        "SELECT e.*, p.name AS post_office_name FROM shipment_events e"
+        " LEFT JOIN post_offices p ON p.code = e.post_office_code"
+        " WHERE e.shipment_id = ANY($1::bigint[]) ORDER BY e.occurred_at, e.id",
+        ids,
+    )
+    grouped: dict[int, list[asyncpg.Record]] = {i: [] for i in ids}
+    for row in rows:
+        grouped[row["shipment_id"]].append(row)
+    return grouped
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """Filters of ``GET /shipments``; ``q`` is matched against code, dossier code, name and phone."""
+
+    status: str | None = None
+    direction: str | None = None
+    code: str | None = None
+    text: str | None = None
+    phone: str | None = None
+    overdue: bool | None = None
+    today: date | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    before_id: int | None = None
+    limit: int = 50
+
+
+def _filter_sql(f: ListFilter, args: list[Any]) -> str:
+    def param(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    sql = ""
+    if f.status:
+        sql += f" AND s.status = {param(f.status)}"
+    if f.direction:
+        sql += f" AND s.direction = {param(f.direction)}"
+    if f.before_id is not None:
+        sql += f" AND s.id < {param(f.before_id)}"
+    sql += _search_sql(f, param)
+    if f.overdue is not None:
+        sql += f" AND {'' if f.overdue else 'NOT '}({_overdue_sql(param(f.today), param(f.timezone))})"
+    return sql
+
+
+def _search_sql(f: ListFilter, param: Any) -> str:
+    ors = []
+    if f.code:
+        ors.append(f"s.tracking_code = {param(f.code)}")
+    if f.phone:
+        ors.append(f"s.citizen_phone = {param(f.phone)}")
+    if f.text:
+        like = param("%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        ors.append(f"s.dossier_code ILIKE {like} OR s.citizen_name ILIKE {like}")
+    return f" AND ({' OR '.join(ors)})" if ors else ""
+
+
+def _overdue_sql(today: str, tz: str) -> str:
+    """Open after its due date, or delivered on a later local day than due (as domain.deadlines says)."""
+    return (
+        f"(s.status NOT IN {_TERMINAL} AND s.due_date < {today}::date)"
+        f" OR (s.status = 'delivered' AND s.completed_at IS NOT NULL"
+        f" AND (s.completed_at AT TIME ZONE {tz}::text)::date > s.due_date)"
+    )
+
+
+async def list_shipments(con: asyncpg.Connection, scope: Scope, f: ListFilter) -> list[asyncpg.Record]:
+    """Newest first, keyset-paginated on id; one more row than ``limit`` tells whether a next page exists."""
+    scope_where, args = _scope_sql(scope, 1)
+    where = scope_where + _filter_sql(f, args)
+    args.append(f.limit + 1)
+    return await con.fetch(f"{_SELECT} WHERE true{where} ORDER BY s.id DESC LIMIT ${len(args)}", *args)
+
+
+async def idempotent_shipment(con: asyncpg.Connection, user_id: int, key: str) -> asyncpg.Record | None:
+    """The (request_hash, shipment_id) stored for this user's key, after taking its transaction lock."""
+    await con.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))", key, user_id)
+    return await con.fetchrow(
+        "SELECT request_hash, shipment_id FROM idempotency_keys WHERE user_id = $1 AND key = $2", user_id, key
+    )
+
+
+async def remember_key(con: asyncpg.Connection, user_id: int, key: str, request_hash: str, shipment_id: int) -> None:
+    await con.execute(
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, shipment_id) VALUES ($1, $2, $3, $4)",
+        user_id, key, request_hash, shipment_id,
+    )
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append to a shipment's timeline."""
+
+    shipment_id: int
+    event: str
+    occurred_at: datetime
+    actor_user_id: int | None
+    post_office_code: str | None
+    from_status: str
+    to_status: str
+    applied: bool = True
+    client_event_id: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    details: dict[str, Any] | None = None
+
+
+async def insert_event(con: asyncpg.Connection, e: NewEvent) -> asyncpg.Record:
+    """Append an event and return its row (with the post office's name)."""
+    event_id = await con.fetchval(
+        "INSERT INTO shipment_events (shipment_id, event, occurred_at, actor_user_id, post_office_code,"
+        " from_status, to_status, applied, client_event_id, lat, lon, details)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        e.shipment_id, e.event, e.occurred_at, e.actor_user_id, e.post_office_code, e.from_status,
+        e.to_status, e.applied, e.client_event_id, e.lat, e.lon, e.details or {},
+    )
+    return await event_by_id(con, int(event_id))
+
+
+async def event_by_id(con: asyncpg.Connection, event_id: int) -> asyncpg.Record:
+    row = await con.fetchrow(
+        "SELECT e.*, p.name AS post_office_name FROM shipment_events e"
+        " LEFT JOIN post_offices p ON p.code = e.post_office_code WHERE e.id = $1",
+        event_id,
+    )
+    assert row is not None
+    return row
+
+
+async def set_status(
+    con: asyncpg.Connection, shipment_id: int, status: str, failed_attempts: int, completed: bool
+) -> None:
+    """Move the shipment to ``status``; terminal statuses stamp ``completed_at``."""
+    await con.execute(
+        "UPDATE shipments SET status = $2, failed_attempts = $3, updated_at = now(),"
+        " completed_at = CASE WHEN $4 THEN now() ELSE completed_at END WHERE id = $1",
+        shipment_id, status, failed_attempts, completed,
+    )
+
+
+async def add_outbox(con: asyncpg.Connection, topic: str, shipment_id: int | None, payload: dict[str, Any]) -> None:
+    """Queue a message for the workers, in the caller's transaction."""
+    await con.execute(
+        "INSERT INTO outbox (topic, shipment_id, payload) VALUES ($1, $2, $3)", topic, shipment_id, payload
+    )
+
+
+async def record_print(con: asyncpg.Connection, shipment_ids: list[int], document: str, user_id: int) -> None:
+    """Log who printed which document for which shipments."""
+    await con.executemany(
+        "INSERT INTO print_log (shipment_id, document, user_id) VALUES ($1, $2, $3)",
+        [(i, document, user_id) for i in shipment_ids],
+    )

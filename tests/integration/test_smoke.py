@@ -1,0 +1,3 @@
+async def test_healthz(client):
+    resp = await client.get("/healthz")
+    assert resp.status == 200
