@@ -15,6 +15,7 @@ from postal.keys import pool_key, settings_key
 from postal.services.views import Clock
 from postal.settings import Settings
 from postal.store.database import create_pool, resolve_dsn
+from postal.web import setup_pages
 
 
 def _pool_ctx(dsn: str | None):  # type: ignore[no-untyped-def]
@@ -43,4 +44,5 @@ async def create_app(settings: Settings, *, dsn: str | None = None) -> web.Appli
     app[clock_key] = Clock(settings)
     app.cleanup_ctx.append(_pool_ctx(dsn))
     setup_api(app)
+    setup_pages(app)
     return app

@@ -5,13 +5,19 @@ from __future__ import annotations
 from aiohttp import web
 
 from postal import __version__
-from postal.api import shipments, system
+from postal.api import labels, scans, shipments, system, tracking
 from postal.api.openapi import Operation, openapi_document
 
 PREFIX = "/api/v1"
 
 # Each API module exposes OPERATIONS; add new modules here.
-OPERATIONS: list[Operation] = [*shipments.OPERATIONS, *system.OPERATIONS]
+OPERATIONS: list[Operation] = [
+    *shipments.OPERATIONS,
+    *scans.OPERATIONS,
+    *labels.OPERATIONS,
+    *tracking.OPERATIONS,
+    *system.OPERATIONS,
+]
 
 
 def setup_api(app: web.Application) -> None:

@@ -1,0 +1,27 @@
+"""Server-rendered pages (Vietnamese first, phone-friendly): login, staff, courier, citizen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from postal.web import citizen, courier, staff
+
+STATIC_DIR = Path(__file__).parent / "static"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def setup_pages(app: web.Application) -> None:
+    """Templates, static files, and the routes of every page module."""
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    app.router.add_static("/static", STATIC_DIR, name="static")
+    for module in (courier, citizen, staff):
+        module.setup(app)
