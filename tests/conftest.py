@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from argon2 import PasswordHasher
 from aiohttp.test_utils import TestClient
 
 from postal.app import create_app
@@ -23,6 +24,8 @@ from postal.settings import Settings
 from postal.store.database import embedded_server_uri
 
 ROOT = Path(__file__).resolve().parents[1]
+# Cheap argon2 parameters: the tests create many users, production keeps the library's defaults.
+accounts.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def with_database(dsn: str, name: str) -> str:
@@ -70,7 +73,7 @@ def template_db(server_dsn: str) -> Iterator[str]:
 async def dsn(server_dsn: str, template_db: str) -> AsyncIterator[str]:
     """A fresh database for this test."""
     name = f"postal_t_{uuid.uuid4().hex[:12]}"
-    await _admin(server_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}" STRATEGY FILE_COPY')
+    await _admin(server_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}" STRATEGY WAL_LOG')
     yield with_database(server_dsn, name)
     await _admin(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -32,7 +32,7 @@ def canonical_province_code(code: str, field: str = "province_code") -> str:
 
 def _number(code: str | int, field: str, what: str) -> int:
     text = str(code).strip()
-    if not re.fullmatch(r"\d{1,5}", text):
+    if not re.fullmatch(r"\d{1,8}", text):
         raise invalid(field, f"Mã {what} phải là số (mã thống kê), ví dụ {'25' if what == 'tỉnh' else '08707'}.")
     return int(text)
 

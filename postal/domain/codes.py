@@ -93,7 +93,10 @@ _PHONE_MOBILE_PREFIXES = ("03", "05", "07", "08", "09")
 
 
 def normalize_phone(text: str, field: str = "citizen.phone") -> str:
-    """A Vietnamese phone number as ``0xxxxxxxxx`` (accepts +84, 84, spaces, dots, dashes)."""
+    """A Vietnamese mobile number as ``0xxxxxxxxx`` (accepts +84, 84, spaces, dots, dashes).
+
+    Mobile only: the number receives the one-time code and notifications by SMS/Zalo.
+    """
     digits = re.sub(r"[\s.\-()]", "", text)
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
@@ -101,8 +104,8 @@ def normalize_phone(text: str, field: str = "citizen.phone") -> str:
         digits = "0" + digits[2:]
     if not re.fullmatch(r"0\d{9}", digits):
         raise invalid(field, "Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0 (hoặc +84), ví dụ 0912345678.")
-    if not digits.startswith(_PHONE_MOBILE_PREFIXES) and not digits.startswith("02"):
-        raise invalid(field, "Số điện thoại không thuộc đầu số Việt Nam (di động 03/05/07/08/09 hoặc cố định 02).")
+    if not digits.startswith(_PHONE_MOBILE_PREFIXES):
+        raise invalid(field, "Số điện thoại di động Việt Nam bắt đầu bằng 03, 05, 07, 08 hoặc 09.")
     return digits
 
 

@@ -24,6 +24,12 @@ _hasher = PasswordHasher()
 _CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 
 
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Replace the argon2 parameters (tests use cheap ones; production keeps the library defaults)."""
+    global _hasher
+    _hasher = hasher
+
+
 def token_hash(token: str) -> bytes:
     """Tokens are stored as their SHA-256: long random strings need no slow hash."""
     return hashlib.sha256(token.encode()).digest()
