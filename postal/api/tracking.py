@@ -1,7 +1,92 @@
-"""API: tracking (operations added by its own change)."""
+"""Public tracking API: ``GET /api/v1/track/{code}`` (no login, rate-limited per client address)."""
 
 from __future__ import annotations
 
-from postal.api.openapi import Operation
+from typing import Literal
 
-OPERATIONS: list[Operation] = []
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from postal.api.openapi import Operation
+from postal.api.shipments import clock_key, json_response
+from postal.api.validation import parse_query
+from postal.keys import pool_key, settings_key
+from postal.services import tracking
+
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+class TrackQuery(BaseModel):
+    """Query of ``GET /track/{code}``: an optional proof (QR signature or last 4 phone digits) and the language."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    s: str | None = Field(default=None, max_length=64, description="Chữ ký trong mã QR (8 ký tự base32).")
+    phone4: str | None = Field(
+        default=None, max_length=20, pattern=r"^\s*([0-9]\s*){4}$|^\s*$",
+        description="4 số cuối điện thoại của công dân (đúng 4 chữ số; sai thì chỉ thấy thông tin công khai).",
+    )
+    lang: Literal["vi", "en"] = "vi"
+
+
+class TrackEventOut(BaseModel):
+    """One public timeline entry: no actor, no proof, no geo point."""
+
+    model_config = ConfigDict(extra="allow")
+
+    event: str
+    status_text: str
+    event_text: str
+    occurred_at: str
+    post_office: str | None
+    post_office_name: str | None
+    applied: bool
+
+
+class RecipientOut(BaseModel):
+    """Shown only with a valid ``s`` or the right ``phone4``: masked name, ward and province names."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    ward: str
+    province: str
+
+
+class TrackOut(BaseModel):
+    """The public view of a shipment (SPEC §5): never a phone, ID number, street line or courier."""
+
+    model_config = ConfigDict(extra="allow")
+
+    tracking_code: str
+    direction: Literal["pickup", "delivery"]
+    status: str
+    status_text: str
+    due_date: str
+    overdue: bool
+    created_at: str
+    events: list[TrackEventOut]
+    recipient: RecipientOut | None = None
+
+
+def client_of(request: web.Request) -> str:
+    """The client address the rate limit counts (``X-Forwarded-For`` only from trusted proxies)."""
+    return tracking.client_address(
+        request.remote, request.headers.getall("X-Forwarded-For", []), request.app[settings_key].trusted_proxies
+    )
+
+
+async def track(request: web.Request) -> web.Response:
+    query = parse_query(request, TrackQuery)
+    lookup = tracking.TrackRequest(
+        code=request.match_info["code"], client=client_of(request), sig=query.s,
+        phone4=tracking.normalize_phone4(query.phone4), lang=query.lang,
+    )
+    view = await tracking.track(request.app[pool_key], request.app[clock_key], lookup)
+    return json_response(view, headers=PRIVATE_HEADERS)
+
+
+OPERATIONS: list[Operation] = [
+    Operation("GET", "/track/{code}", track, "Tra cứu công khai bưu gửi theo mã (giới hạn số lần tra cứu)",
+              {200: TrackOut}, query=TrackQuery, errors=(400, 404, 422, 429), public=True, tags=("tracking",)),
+]

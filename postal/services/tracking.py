@@ -1,0 +1,273 @@
+"""Public tracking by code (SPEC §5 ``GET /track/{code}``, §8 citizen pages).
+
+What a citizen sees without proof: the status, the timeline (event, its text, local
+time, post office name) and the due date. With proof — the QR signature ``s`` or the
+last 4 digits of the phone on file — also the masked name and the ward/province names.
+Never a phone, ID number, street line, courier, actor id, proof or geo point.
+
+Enumeration throttling: every lookup (found or not) counts one hit against the
+client's address in a fixed window shared by all processes (PostgreSQL); a wrong
+``phone4`` or a forged ``s`` is a guess and counts :data:`WRONG_PROOF_WEIGHT` in all.
+Over ``settings.track_rate_limit`` hits in ``track_rate_window_seconds`` → 429 with
+``Retry-After``. Fixed windows may let up to twice the limit through around a window
+boundary; that is accepted (it still caps guessing at a few requests a second).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import random
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from postal.domain import codes
+from postal.domain.address import province_name, ward_name
+from postal.domain.deadlines import is_overdue
+from postal.domain.lifecycle import TRANSITIONS, Direction, Event, Lang, Status, event_text, status_text
+from postal.domain.masking import mask_name
+from postal.domain.signing import verify_code_sig
+from postal.errors import InvalidInput, NotFound, RateLimited
+from postal.services.views import Clock
+from postal.settings import Settings
+from postal.store import tracking as store
+from postal.store import tracking_rate as rate_store
+
+WRONG_PROOF_WEIGHT = 5
+"""A wrong ``phone4`` or forged ``s`` counts as this many lookups (one for the lookup, four for the guess)."""
+
+PURGE_PROBABILITY = 1 / 50
+"""How often a lookup also deletes ended windows (opportunistic clean-up, no extra worker)."""
+
+_PHONE4_RE = re.compile(r"^[0-9]{4}$")
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+# ---------------------------------------------------------------------------
+# Who is asking
+
+
+def _ip(text: str | None) -> IpAddress | None:
+    try:
+        return ipaddress.ip_address((text or "").strip())
+    except ValueError:
+        return None
+
+
+def client_address(remote: str | None, forwarded_for: list[str], trusted_proxies: list[str]) -> str:
+    """The client's address: the direct peer, or — when the peer is a trusted proxy — the
+    right-most address of ``X-Forwarded-For`` that is not itself a trusted proxy.
+
+    Addresses left of an untrusted hop are client-written and ignored; an unreadable
+    hop stops the walk at the last trusted address seen.
+    """
+    networks: list[IpNetwork] = [ipaddress.ip_network(n, strict=False) for n in trusted_proxies]
+    peer = _ip(remote)
+    if peer is None:
+        return remote or "unknown"
+
+    def trusted(ip: IpAddress) -> bool:
+        return any(ip.version == n.version and ip in n for n in networks)
+
+    current = peer
+    hops = [h for header in forwarded_for for h in header.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not trusted(current):
+            break
+        ip = _ip(hop)
+        if ip is None:
+            break
+        current = ip
+    return str(current)
+
+
+def client_bucket(address: str) -> str:
+    """What is counted: an IPv4 address, or the /64 of an IPv6 one (a home or phone gets a whole /64)."""
+    ip = _ip(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return address
+
+
+def _client_hash(address: str, key: bytes) -> bytes:
+    """A keyed hash of the client bucket, so the counters table holds no addresses."""
+    return hmac.new(key, b"postal-rate:" + client_bucket(address).encode(), hashlib.sha256).digest()[:16]
+
+
+# ---------------------------------------------------------------------------
+# Throttling
+
+
+async def count_lookup(con: asyncpg.Connection, settings: Settings, client: str, weight: int = 1) -> None:
+    """Count ``weight`` lookups for ``client``; raise :class:`RateLimited` once over the limit."""
+    window = settings.track_rate_window_seconds
+    count = await rate_store.add_hits(con, _client_hash(client, settings.key), weight, window)
+    if random.random() < PURGE_PROBABILITY:
+        await rate_store.purge_old_windows(con, window)
+    if count.hits > settings.track_rate_limit:
+        raise RateLimited(
+            f"Tra cứu quá nhiều lần; hãy thử lại sau {count.retry_after} giây.", retry_after=count.retry_after
+        )
+
+
+# ---------------------------------------------------------------------------
+# Lookup
+
+
+@dataclass(frozen=True)
+class TrackRequest:
+    """One lookup: the code as typed, optional proofs, the language of texts, the client address."""
+
+    code: str
+    client: str
+    sig: str | None = None
+    phone4: str | None = None
+    lang: Lang = "vi"
+
+
+def normalize_phone4(text: str | None) -> str | None:
+    """The 4 digits (spaces, dots and dashes ignored), None when empty; ValueError when not 4 digits."""
+    if text is None:
+        return None
+    digits = re.sub(r"[\s.\-]", "", text)
+    if not digits:
+        return None
+    if not _PHONE4_RE.match(digits):
+        raise ValueError("phone4 must be exactly 4 digits")
+    return digits
+
+
+def canonical_code(text: str) -> str | None:
+    """The tracking code in canonical form, or None when it is not a valid S10 code."""
+    try:
+        return codes.normalize_s10(text)
+    except InvalidInput:
+        return None
+
+
+def _code_or_404(text: str) -> str:
+    """A malformed code reads exactly like an unknown one: 404, same message."""
+    code = canonical_code(text)
+    if code is None:
+        raise _not_found()
+    return code
+
+
+def _not_found() -> NotFound:
+    return NotFound("Không tìm thấy bưu gửi với mã này. Hãy kiểm tra lại mã in trên phiếu (ví dụ RA123456785VN).")
+
+
+def _proof(req: TrackRequest, row: asyncpg.Record, key: bytes) -> tuple[bool, bool]:
+    """(proven, a proof was offered and was wrong)."""
+    offered = False
+    if req.sig:
+        offered = True
+        if verify_code_sig(row["tracking_code"], req.sig, key):
+            return True, False
+    if req.phone4:
+        offered = True
+        on_file = row["phone_last4"] or ""
+        if len(on_file) == 4 and hmac.compare_digest(on_file.encode(), req.phone4.encode()):
+            return True, False
+    return False, offered
+
+
+async def track(pool: asyncpg.Pool, clock: Clock, req: TrackRequest) -> dict[str, Any]:
+    """The public view of a shipment (with ``recipient`` when proven), counted against the client's limit.
+
+    Raises :class:`RateLimited` (429) or :class:`NotFound` (404, also for a malformed code).
+    """
+    settings = clock.settings
+    async with pool.acquire() as con:
+        await count_lookup(con, settings, req.client)
+        row = await store.public_shipment(con, _code_or_404(req.code))
+        if row is None:
+            raise _not_found()
+        proven, wrong = _proof(req, row, settings.key)
+        if wrong:
+            await count_lookup(con, settings, req.client, WRONG_PROOF_WEIGHT - 1)
+        events = await store.public_events(con, row["id"])
+    view = public_view(row, events, clock, req.lang)
+    if proven:
+        view["recipient"] = recipient_view(row)
+    return view
+
+
+async def check_signed_link(pool: asyncpg.Pool, settings: Settings, code: str, sig: str, client: str) -> str:
+    """The canonical code of a QR link whose signature holds; a forged one counts as a guess and is a 404."""
+    canonical = canonical_code(code)
+    if canonical is None or not verify_code_sig(canonical, sig, settings.key):
+        async with pool.acquire() as con:
+            await count_lookup(con, settings, client, WRONG_PROOF_WEIGHT)
+        raise _not_found()
+    return canonical
+
+
+# ---------------------------------------------------------------------------
+# Views
+
+
+def _event_status(event: str, to_status: str | None) -> Status | None:
+    """The status an event leads to (``returned`` may come from anywhere), for its citizen text."""
+    if event in Event.__members__:
+        return TRANSITIONS[Event(event)][1]
+    if to_status is not None and to_status in Status.__members__:
+        return Status(to_status)
+    return None
+
+
+def _local(clock: Clock, moment: datetime) -> str:
+    """Local ISO time to the second: a citizen needs no microseconds (and they only add digit noise)."""
+    return clock.local(moment.replace(microsecond=0))
+
+
+def public_event(e: asyncpg.Record, direction: Direction, clock: Clock, lang: Lang) -> dict[str, Any]:
+    """One timeline entry: what happened, when (local time), where — nothing about who."""
+    status = _event_status(e["event"], e["to_status"])
+    known = e["event"] in Event.__members__
+    return {
+        "event": e["event"],
+        "status_text": status_text(status, direction, lang) if status else e["event"],
+        "event_text": event_text(Event(e["event"]), lang) if known else e["event"],
+        "occurred_at": _local(clock, e["occurred_at"]),
+        "post_office": e["post_office_name"],
+        "post_office_name": e["post_office_name"],
+        "applied": e["applied"],
+    }
+
+
+def _completed_on(row: asyncpg.Record, clock: Clock) -> date | None:
+    done: datetime | None = row["completed_at"]
+    return done.astimezone(clock.settings.tz).date() if done else None
+
+
+def public_view(row: asyncpg.Record, events: list[asyncpg.Record], clock: Clock, lang: Lang) -> dict[str, Any]:
+    """What anyone with the code may see (SPEC §5): no personal data at all."""
+    direction, status = Direction(row["direction"]), Status(row["status"])
+    return {
+        "tracking_code": row["tracking_code"],
+        "direction": direction.value,
+        "status": status.value,
+        "status_text": status_text(status, direction, lang),
+        "due_date": row["due_date"].isoformat(),
+        "overdue": is_overdue(status.value, row["due_date"], clock.today(), _completed_on(row, clock)),
+        "created_at": _local(clock, row["created_at"]),
+        "events": [public_event(e, direction, clock, lang) for e in events],
+    }
+
+
+def recipient_view(row: asyncpg.Record) -> dict[str, str]:
+    """The masked name and the ward/province names, shown only with a proof."""
+    return {
+        "name": mask_name(row["citizen_name"]),
+        "ward": ward_name(row["ward_code"]),
+        "province": province_name(row["province_code"]),
+    }

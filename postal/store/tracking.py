@@ -1,0 +1,31 @@
+"""Reads for public tracking: only the columns a citizen's view may be built from.
+
+The full phone number is never read here (only its last 4 digits, to check
+``phone4``); ID numbers, street lines, actors, proofs and geo points are not
+selected at all, so they cannot leak into a public answer by mistake.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+_SHIPMENT = (
+    "SELECT s.id, s.tracking_code, s.direction, s.status, s.due_date, s.created_at, s.completed_at,"
+    " s.citizen_name, right(s.citizen_phone, 4) AS phone_last4, s.ward_code, s.province_code"
+    " FROM shipments s WHERE s.tracking_code = $1"
+)
+_EVENTS = (
+    "SELECT e.event, e.occurred_at, e.to_status, e.applied, p.name AS post_office_name"
+    " FROM shipment_events e LEFT JOIN post_offices p ON p.code = e.post_office_code"
+    " WHERE e.shipment_id = $1 ORDER BY e.occurred_at, e.id"
+)
+
+
+async def public_shipment(con: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    """The shipment's public columns (plus what proofs are checked against), or None."""
+    return await con.fetchrow(_SHIPMENT, code)
+
+
+async def public_events(con: asyncpg.Connection, shipment_id: int) -> list[asyncpg.Record]:
+    """The timeline, oldest first (device time, then arrival), without actors, details or geo."""
+    return await con.fetch(_EVENTS, shipment_id)

@@ -1,0 +1,43 @@
+"""Fixed-window lookup counters per client, in PostgreSQL so every process shares them.
+
+One atomic upsert per request both counts and reads the window: concurrent requests
+from any number of processes add up exactly (the row lock serialises the increments).
+The window is computed from the database clock, so processes with skewed clocks agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import asyncpg
+
+_HIT = (
+    "INSERT INTO track_rate_hits AS t (client_hash, window_start, hits)"
+    " VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), $3)"
+    " ON CONFLICT (client_hash, window_start) DO UPDATE SET hits = t.hits + EXCLUDED.hits"
+    " RETURNING t.hits,"
+    " greatest(1, ceil(extract(epoch FROM t.window_start) + $2 - extract(epoch FROM clock_timestamp())))::int"
+    " AS retry_after"
+)
+_PURGE = "DELETE FROM track_rate_hits WHERE window_start < now() - make_interval(secs => $1)"
+
+
+@dataclass(frozen=True)
+class WindowCount:
+    """Hits so far in the client's current window and the seconds until it ends."""
+
+    hits: int
+    retry_after: int
+
+
+async def add_hits(con: asyncpg.Connection, client_hash: bytes, weight: int, window_seconds: int) -> WindowCount:
+    """Add ``weight`` hits to the client's current window and return the new total."""
+    row = await con.fetchrow(_HIT, client_hash, float(window_seconds), weight)
+    assert row is not None
+    return WindowCount(hits=row["hits"], retry_after=row["retry_after"])
+
+
+async def purge_old_windows(con: asyncpg.Connection, window_seconds: int) -> int:
+    """Delete windows that ended; returns how many rows went."""
+    status = await con.execute(_PURGE, float(window_seconds))
+    return int(status.split()[-1])
