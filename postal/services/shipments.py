@@ -61,6 +61,17 @@ class DossierIn(_In):
 class CreateShipment(_In):
     """The body of ``POST /shipments`` (SPEC §5), checked for shape; the rules are checked by the service."""
 
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [{
+        "direction": "delivery",
+        "dossier": {"code": "000.00.15.H62-260315-0012", "procedure_code": "1.004227",
+                    "procedure_name": "Cấp đổi giấy phép lái xe", "appointment_date": "2026-12-03"},
+        "citizen": {"name": "Nguyễn Thị Hồng Nhung", "phone": "0912345678", "id_number": "001199012345",
+                    "address": {"line": "Số 12 ngõ 3 đường Hùng Vương", "ward_code": "08707",
+                                "province_code": "25"}},
+        "cod_amount": 0,
+        "note": "Gọi trước khi giao",
+    }]})
+
     direction: Literal["pickup", "delivery"]
     dossier: DossierIn
     citizen: CitizenIn
