@@ -1,0 +1,526 @@
+"""Courier scans (SPEC §4, §5): one event at a time or a batch from an offline device, the handover
+proof, attachments, and what the courier's page lists.
+
+Decisions written down here (they are part of the API contract):
+
+- **Who**: only couriers scan, and only shipments of their own post office (others: 404).
+- **Code**: the tracking code (any case, spaces), the whole QR payload URL, or ``CODE.SIG``. A
+  signature that does not sign the code is refused (422 on ``code``): a forged QR is never accepted.
+- **Time**: ``occurred_at`` is the device time with a time zone; more than
+  :data:`FUTURE_TOLERANCE` ahead of the server is refused (422).
+- **Replays**: a ``client_event_id`` already stored for the same shipment and event answers 200
+  with the stored event (whatever happened since). One stored for another shipment or another
+  event is a client bug and answers 409, never a silent 200.
+- **Late scans** (older than the newest applied event) are stored with ``applied: false``; they
+  skip the transition check, never move the status and write no outbox row. A late ``delivered``
+  still needs a well-formed proof, but its verification is not checked (``verified: false``).
+- **Races**: the status changes under the shipment's row lock; of racing scans one applies and the
+  others meet the new status (409 with ``current_status`` and ``allowed_events``) or turn late.
+- **Outbox**: every applied event writes ``shipment.status_changed`` in the same transaction.
+- **Failed delivery** (``delivery_failed``) needs a ``reason_code`` from :data:`FAILURE_REASONS`
+  (``other`` also needs a ``note``).
+- **Handover** (``delivered``, ``delivery`` direction): recipient name, relationship, and a check
+  of the last 4 ID digits on file or of the one-time code. A wrong check is 422 and counted (the
+  count is committed although the request fails); after :data:`MAX_VERIFICATION_TRIES` wrong
+  checks every further try is 423, even with the right value, until staff reset it. The event
+  keeps the name, relationship, authorisation number and method, never the digits or the code.
+- **One-time code**: made when a ``delivery`` shipment goes ``out_for_delivery``, valid
+  :data:`OTP_TTL`; its HMAC (under the secret key) is stored on the shipment and the code itself
+  only in the ``notification.otp`` outbox row, which no API or page shows: the notification
+  worker (a later change) sends it to the citizen by SMS/Zalo. A new round makes a new code.
+- **Batch**: items are applied in the order given (an offline device's queue is in order), each in
+  its own transaction, so one bad item never blocks the others.
+- **Attachments**: a signature or photo per event and kind, PNG or JPEG recognised by content,
+  at most :data:`MAX_ATTACHMENT_BYTES`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from postal.domain import codes
+from postal.domain.access import Principal, Role, scope_of
+from postal.domain.address import province_name, ward_name
+from postal.domain.deadlines import is_overdue
+from postal.domain.lifecycle import (
+    MAX_VERIFICATION_TRIES,
+    TERMINAL,
+    Direction,
+    Event,
+    Proof,
+    Relationship,
+    ShipmentState,
+    Status,
+    VerificationMethod,
+    allowed_events,
+    apply,
+    check_id_last4,
+    event_text,
+    hash_otp,
+    is_late,
+    new_otp,
+    status_text,
+    validate_proof,
+    verify_otp,
+)
+from postal.domain.signing import parse_qr_payload, verify_code_sig
+from postal.errors import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    Locked,
+    NotFound,
+    PayloadTooLarge,
+    PostalError,
+    VerificationFailed,
+)
+from postal.services.views import Clock, event_view, shipment_view
+from postal.store import scans as store
+from postal.store import shipments as shipments_store
+
+FUTURE_TOLERANCE = timedelta(minutes=10)
+OTP_TTL = timedelta(hours=24)
+MAX_BATCH = 500
+MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
+MAX_DECODE_BYTES = 8 * 1024 * 1024
+MAX_DECODE_PIXELS = 40_000_000
+MAX_COURIER_ITEMS = 300
+
+FAILURE_REASONS: dict[str, str] = {
+    "absent": "Người nhận vắng nhà, không liên lạc được",
+    "wrong_address": "Sai địa chỉ hoặc không tìm thấy địa chỉ",
+    "refused": "Người nhận từ chối nhận",
+    "no_id": "Không xuất trình được giấy tờ tùy thân hoặc giấy ủy quyền",
+    "moved": "Người nhận đã chuyển đi nơi khác",
+    "postponed": "Người nhận hẹn phát lại vào ngày khác",
+    "other": "Lý do khác (ghi rõ trong ghi chú)",
+}
+"""``reason_code`` of a failed delivery → its Vietnamese text (stored with the event)."""
+
+ATTACHMENT_KINDS = ("signature", "photo")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class LocationIn(_In):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class ScanIn(_In):
+    """One scan (SPEC §5 scan body)."""
+
+    code: str = Field(max_length=500, description="Mã bưu gửi, nội dung QR (URL) hoặc mã vạch")
+    event: Event
+    occurred_at: AwareDatetime
+    client_event_id: UUID
+    location: LocationIn | None = None
+    proof: dict[str, Any] | None = Field(
+        default=None,
+        description="Bắt buộc khi 'delivered': recipient_name, relationship (self|authorized), "
+                    "authorization_number, verification {method: id_last4|otp, value}",
+    )
+    reason_code: str | None = Field(default=None, max_length=40,
+                                    description="Bắt buộc khi 'delivery_failed': " + ", ".join(FAILURE_REASONS))
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ScanBatchIn(_In):
+    """Up to 500 scans from an offline device, applied in the order given."""
+
+    scans: list[Any] = Field(max_length=MAX_BATCH)
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """The answer to one scan: 201 for a new event, 200 for a replay."""
+
+    status: int
+    body: dict[str, Any]
+
+
+# ---------------------------------------------------------------------------
+# Checks before touching the database
+
+
+def resolve_code(text: str, key: bytes) -> str:
+    """The tracking code from typed text, a QR payload or ``CODE.SIG``; a wrong signature is refused."""
+    raw, sig = parse_qr_payload(text)
+    code = codes.normalize_s10(raw, "code")
+    if sig is not None and not verify_code_sig(code, sig, key):
+        raise codes.invalid("code", "Mã QR không hợp lệ: chữ ký không khớp với mã bưu gửi (tem có thể bị sửa).")
+    return code
+
+
+def _check_time(occurred_at: datetime, clock: Clock) -> None:
+    if occurred_at > clock.now() + FUTURE_TOLERANCE:
+        raise codes.invalid(
+            "occurred_at", "Thời điểm sự kiện ở tương lai: hãy kiểm tra đồng hồ và múi giờ của thiết bị."
+        )
+
+
+def _base_details(scan: ScanIn) -> dict[str, Any]:
+    """``reason_code``/``note`` checked and turned into the event's details."""
+    details: dict[str, Any] = {}
+    note = codes.clean_text(scan.note, "note", max_length=1000, required=False, multiline=True) if scan.note else ""
+    if note:
+        details["note"] = note
+    if scan.event is Event.delivery_failed:
+        if scan.reason_code not in FAILURE_REASONS:
+            raise codes.invalid("reason_code", "Cần lý do phát không thành công, một trong: "
+                                + ", ".join(FAILURE_REASONS) + ".")
+        if scan.reason_code == "other" and not note:
+            raise codes.invalid("note", "Lý do 'other' cần ghi rõ trong ghi chú (note).")
+        details |= {"reason_code": scan.reason_code, "reason_text": FAILURE_REASONS[scan.reason_code]}
+    elif scan.reason_code is not None:
+        raise codes.invalid("reason_code", "Chỉ dùng reason_code với sự kiện 'delivery_failed'.")
+    return details
+
+
+# ---------------------------------------------------------------------------
+# The decision (pure, on the locked row)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to write for one scan."""
+
+    write: store.ScanWrite
+    state: ShipmentState
+    new_otp: bool
+    handed_over: bool
+
+
+def _proof_details(direction: Direction, proof: Proof, verified: bool) -> dict[str, Any]:
+    if direction is Direction.pickup:
+        return {"recipient_name": proof.recipient_name, "recipient_role": "agency_officer"}
+    details: dict[str, Any] = {
+        "recipient_name": proof.recipient_name,
+        "relationship": proof.relationship.value if proof.relationship else None,
+        "verification_method": proof.verification_method.value if proof.verification_method else None,
+        "verified": verified,
+    }
+    if proof.relationship is Relationship.authorized:
+        details["authorization_number"] = proof.authorization_number
+    return details
+
+
+def _verify(row: asyncpg.Record, proof: Proof, clock: Clock) -> None:
+    """Raise Locked when locked, VerificationFailed when the digits or the code are wrong."""
+    if row["verification_failures"] >= MAX_VERIFICATION_TRIES:
+        raise Locked(f"Đã nhập sai xác minh {MAX_VERIFICATION_TRIES} lần: việc giao bưu gửi này bị khoá. "
+                     "Hãy liên hệ bộ phận một cửa để mở khoá.")
+    value = proof.verification_value or ""
+    if proof.verification_method is VerificationMethod.otp:
+        if row["otp_hash"] is None or row["otp_expires_at"] is None or row["otp_expires_at"] <= clock.now():
+            raise InvalidInput(
+                "Không có mã xác nhận còn hiệu lực cho bưu gửi này: dùng 4 số cuối CCCD, "
+                "hoặc ghi nhận 'out_for_delivery' lại để gửi mã mới.",
+                errors=[FieldError("proof.verification.value", "Mã xác nhận đã hết hạn hoặc chưa được tạo.")],
+            )
+        ok = verify_otp(value, row["otp_hash"], clock.settings.key)
+    else:
+        if not row["citizen_id_number"]:
+            raise InvalidInput(
+                "Bưu gửi không có số CCCD để đối chiếu: hãy dùng mã xác nhận (otp).",
+                errors=[FieldError("proof.verification.method", "Không có số CCCD trong hồ sơ.")],
+            )
+        ok = check_id_last4(row["citizen_id_number"], value)
+    if not ok:
+        raise VerificationFailed("Thông tin xác minh người nhận không đúng.",
+                                 errors=[FieldError("proof.verification.value", "Không khớp.")])
+
+
+def _plan(row: asyncpg.Record, scan: ScanIn, details: dict[str, Any], principal: Principal,
+          clock: Clock) -> _Plan:
+    """Apply the lifecycle rules to the locked row; raise the refusal, or say what to write."""
+    state = ShipmentState(Status(row["status"]), row["failed_attempts"])
+    direction = Direction(row["direction"])
+    late = is_late(scan.occurred_at, row["newest_applied"])
+    after = state if late else apply(state, scan.event, max_attempts=clock.settings.max_attempts)
+    if scan.event is Event.delivered:
+        proof = validate_proof(direction, scan.proof)
+        if direction is Direction.delivery and not late:
+            _verify(row, proof, clock)
+        details = details | _proof_details(direction, proof, verified=not late)
+    write = store.ScanWrite(
+        shipment_id=row["id"], event=scan.event.value, occurred_at=scan.occurred_at,
+        actor_user_id=principal.user_id, post_office_code=str(principal.post_office_code),
+        from_status=state.status.value, to_status=after.status.value, applied=not late,
+        client_event_id=str(scan.client_event_id),
+        lat=scan.location.lat if scan.location else None, lon=scan.location.lon if scan.location else None,
+        details=details, failed_attempts=after.failed_attempts, completed=not late and after.status in TERMINAL,
+        outbox_payload=_status_payload(row, scan, state, after),
+    )
+    applied_here = not late
+    return _Plan(
+        write=write, state=after,
+        new_otp=applied_here and scan.event is Event.out_for_delivery and direction is Direction.delivery,
+        handed_over=applied_here and scan.event is Event.delivered,
+    )
+
+
+def _status_payload(row: asyncpg.Record, scan: ScanIn, before: ShipmentState, after: ShipmentState) -> dict[str, Any]:
+    """The ``shipment.status_changed`` payload (same keys as the other emitters; ``event_id`` added in SQL)."""
+    return {
+        "tracking_code": row["tracking_code"],
+        "direction": row["direction"],
+        "agency_code": row["agency_code"],
+        "post_office_code": row["post_office_code"],
+        "status": after.status.value,
+        "previous_status": before.status.value,
+        "event": scan.event.value,
+        "occurred_at": scan.occurred_at.isoformat(),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Answers
+
+
+def _summary(code: str, direction: str, status: str, failed_attempts: int, clock: Clock) -> dict[str, Any]:
+    """The shipment as a scan answer shows it: enough for the courier's next step."""
+    state = ShipmentState(Status(status), failed_attempts)
+    return {
+        "tracking_code": code,
+        "direction": direction,
+        "status": status,
+        "status_text": status_text(state.status, Direction(direction)),
+        "failed_attempts": failed_attempts,
+        "allowed_events": [e.value for e in allowed_events(state, max_attempts=clock.settings.max_attempts)],
+    }
+
+
+def _answer(status: int, event: asyncpg.Record, summary: dict[str, Any], clock: Clock) -> ScanOutcome:
+    return ScanOutcome(status, {"event": event_view(event, clock), "status": summary["status"],
+                                "shipment": summary})
+
+
+def _replay_answer(stored: asyncpg.Record, code: str, scan: ScanIn, clock: Clock) -> ScanOutcome:
+    """200 with the stored event, or 409 when the id was used for another shipment or event."""
+    if stored["tracking_code"] != code or stored["event"] != scan.event.value:
+        raise Conflict(
+            "client_event_id này đã được dùng cho một lần quét khác (mã bưu gửi hoặc sự kiện khác). "
+            "Mỗi lần quét cần một client_event_id mới."
+        )
+    summary = _summary(code, stored["direction"], stored["shipment_status"], stored["failed_attempts"], clock)
+    return _answer(200, stored, summary, clock)
+
+
+async def _stored(con: asyncpg.Connection, scan: ScanIn) -> asyncpg.Record | None:
+    return await store.event_by_client_id(con, str(scan.client_event_id))
+
+
+# ---------------------------------------------------------------------------
+# Recording
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A refusal to raise after the transaction committed (a counted wrong verification)."""
+
+    error: PostalError
+
+
+async def _in_transaction(con: asyncpg.Connection, principal: Principal, code: str, scan: ScanIn,
+                          details: dict[str, Any], clock: Clock) -> ScanOutcome | _Failed:
+    row = await store.lock_for_scan(con, code, str(principal.post_office_code), str(scan.client_event_id))
+    if row["known_event_id"] is not None:
+        return await _replay(con, code, scan, clock)
+    try:
+        plan = _plan(row, scan, details, principal, clock)
+    except PostalError as exc:
+        # What we read may predate a replay that committed while we waited for the lock.
+        if (stored := await _stored(con, scan)) is not None:
+            return _replay_answer(stored, code, scan, clock)
+        if isinstance(exc, VerificationFailed):
+            return _Failed(await _counted(con, row["id"], exc))
+        raise
+    event = await store.write_scan(con, plan.write)
+    await _after_write(con, row, plan, clock)
+    summary = _summary(code, row["direction"], plan.state.status.value, plan.state.failed_attempts, clock)
+    return _answer(201, event, summary, clock)
+
+
+async def _counted(con: asyncpg.Connection, shipment_id: int, exc: VerificationFailed) -> PostalError:
+    failures = await store.count_verification_failure(con, shipment_id)
+    left = MAX_VERIFICATION_TRIES - failures
+    if left > 0:
+        exc.detail = f"{exc.detail} Còn {left} lần thử."
+    else:
+        exc.detail = f"{exc.detail} Đã sai {MAX_VERIFICATION_TRIES} lần: việc giao bưu gửi này bị khoá."
+    exc.args = (exc.detail,)
+    return exc
+
+
+async def _after_write(con: asyncpg.Connection, row: asyncpg.Record, plan: _Plan, clock: Clock) -> None:
+    """A fresh one-time code when a delivery goes out; forget it once handed over."""
+    if plan.new_otp:
+        otp, expires = new_otp(), clock.now() + OTP_TTL
+        await store.set_otp(con, row["id"], hash_otp(otp, clock.settings.key), expires)
+        await shipments_store.add_outbox(con, "notification.otp", row["id"], {
+            "tracking_code": row["tracking_code"], "otp": otp, "expires_at": clock.local(expires),
+            "channel_hint": "sms_or_zalo",
+        })
+    elif plan.handed_over:
+        await store.clear_otp(con, row["id"])
+
+
+async def _replay(con: asyncpg.Connection, code: str, scan: ScanIn, clock: Clock) -> ScanOutcome:
+    stored = await _stored(con, scan)
+    if stored is None:  # the id's event vanished: cannot happen with an append-only table
+        raise Conflict("Không đọc lại được sự kiện đã lưu; hãy gửi lại.")
+    return _replay_answer(stored, code, scan, clock)
+
+
+async def record_scan(pool: asyncpg.Pool, principal: Principal, scan: ScanIn, clock: Clock) -> ScanOutcome:
+    """Record one courier scan: 201 with the new event and status, 200 for a replay (see the module notes)."""
+    principal.require(Role.courier)
+    code = resolve_code(scan.code, clock.settings.key)
+    _check_time(scan.occurred_at, clock)
+    details = _base_details(scan)
+    async with pool.acquire() as con:
+        try:
+            async with con.transaction():
+                outcome = await _in_transaction(con, principal, code, scan, details, clock)
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name != store.CLIENT_EVENT_ID_UNIQUE:
+                raise
+            return await _replay(con, code, scan, clock)
+    if isinstance(outcome, _Failed):
+        raise outcome.error
+    return outcome
+
+
+# ---------------------------------------------------------------------------
+# Attachments
+
+
+def sniff_image(data: bytes) -> str:
+    """``image/png`` or ``image/jpeg`` from the content itself, checked by decoding it; else 422."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        media_type, pil_format = "image/png", "PNG"
+    elif data.startswith(b"\xff\xd8\xff"):
+        media_type, pil_format = "image/jpeg", "JPEG"
+    else:
+        raise codes.invalid("file", "Chỉ nhận ảnh PNG hoặc JPEG (nhận theo nội dung tệp, không theo tên).")
+    if _pil_format(data) != pil_format:
+        raise codes.invalid("file", "Tệp ảnh bị hỏng hoặc không đúng định dạng PNG/JPEG.")
+    return media_type
+
+
+def _pil_format(data: bytes) -> str | None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_DECODE_PIXELS:
+                return None
+            image.verify()
+            return str(image.format)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+async def attach(pool: asyncpg.Pool, principal: Principal, client_event_id: str, kind: str,
+                 data: bytes) -> tuple[dict[str, Any], bool]:
+    """Keep a signature or photo with the courier's event; returns (attachment, created)."""
+    principal.require(Role.courier)
+    if kind not in ATTACHMENT_KINDS:
+        raise codes.invalid("kind", "Loại tệp đính kèm phải là 'signature' hoặc 'photo'.")
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise PayloadTooLarge(f"Ảnh đính kèm tối đa {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.")
+    if not data:
+        raise codes.invalid("file", "Thiếu nội dung ảnh.")
+    try:
+        client_event_id = str(UUID(client_event_id))
+    except ValueError:
+        raise NotFound("Không tìm thấy lần quét này (client_event_id phải là UUID).") from None
+    media_type = sniff_image(data)
+    async with pool.acquire() as con:
+        event = await store.event_by_client_id(con, client_event_id)
+        if event is None or event["shipment_post_office"] != principal.post_office_code:
+            raise NotFound("Không tìm thấy lần quét này ở bưu cục của bạn.")
+        row, created = await store.add_attachment(con, store.NewAttachment(
+            event_id=event["id"], kind=kind, media_type=media_type, sha256=hashlib.sha256(data).digest(),
+            data=data, created_by=principal.user_id,
+        ))
+    if not created and row["sha256"] != hashlib.sha256(data).digest():
+        raise Conflict(f"Lần quét này đã có ảnh loại '{kind}' khác.")
+    return {"id": row["id"], "client_event_id": client_event_id, "tracking_code": event["tracking_code"],
+            "kind": row["kind"], "media_type": row["media_type"], "size_bytes": row["size_bytes"],
+            "sha256": row["sha256"].hex()}, created
+
+
+def decode_codes(data: bytes) -> list[str]:
+    """The texts of the QR codes and Code 128 barcodes in a photo (PNG/JPEG, at most 8 MB); the image is not kept."""
+    if len(data) > MAX_DECODE_BYTES:
+        raise PayloadTooLarge(f"Ảnh tối đa {MAX_DECODE_BYTES // (1024 * 1024)} MB.")
+    sniff_image(data)
+    import zxingcpp
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as image:
+        picture = ImageOps.exif_transpose(image).convert("L")
+    formats = zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.Code128
+    return [r.text for r in zxingcpp.read_barcodes(picture, formats=formats) if r.text]
+
+
+# ---------------------------------------------------------------------------
+# The courier's page
+
+
+def _item_view(row: asyncpg.Record, clock: Clock) -> dict[str, Any]:
+    status = Status(row["status"])
+    done = row["completed_at"].astimezone(clock.settings.tz).date() if row["completed_at"] else None
+    due: date = row["due_date"]
+    return {
+        "tracking_code": row["tracking_code"], "direction": row["direction"], "status": status.value,
+        "status_text": status_text(status, Direction(row["direction"])),
+        "due_date": due.isoformat(), "overdue": is_overdue(status.value, due, clock.today(), done),
+        "failed_attempts": row["failed_attempts"], "name": row["citizen_name"], "phone": row["citizen_phone"],
+        "address": ", ".join(p for p in (row["address_line"], ward_name(row["ward_code"]),
+                                         province_name(row["province_code"])) if p),
+        "dossier_code": row["dossier_code"], "procedure_name": row["procedure_name"],
+        "cod_amount": row["cod_amount"], "note": row["note"],
+    }
+
+
+async def courier_items(pool: asyncpg.Pool, principal: Principal, clock: Clock) -> list[dict[str, Any]]:
+    """Today's work of the courier's post office: its open shipments, the most urgent first."""
+    principal.require(Role.courier)
+    async with pool.acquire() as con:
+        rows = await store.open_items(con, str(principal.post_office_code), MAX_COURIER_ITEMS)
+    return [_item_view(r, clock) for r in rows]
+
+
+async def courier_item(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:
+    """One shipment for the action page, with the events the courier may record now."""
+    principal.require(Role.courier)
+    try:
+        code = resolve_code(code, clock.settings.key)
+    except InvalidInput:
+        raise NotFound(f"Không tìm thấy bưu gửi {code[:40]!r}.") from None
+    async with pool.acquire() as con:
+        row = await shipments_store.get_by_code(con, code, scope_of(principal))
+        events = await shipments_store.events_of(con, row["id"])
+    view = shipment_view(row, events, principal, clock)
+    state = ShipmentState(Status(row["status"]), row["failed_attempts"])
+    view["status_text"] = status_text(state.status, Direction(row["direction"]))
+    view["allowed_events"] = [
+        {"event": e.value, "text": event_text(e)}
+        for e in allowed_events(state, max_attempts=clock.settings.max_attempts)
+    ]
+    view["verification_locked"] = row["verification_failures"] >= MAX_VERIFICATION_TRIES
+    view["has_id_number"] = bool(row["citizen_id_number"])
+    return view
