@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Gauge
@@ -18,7 +18,7 @@ from postal.store.database import create_pool, resolve_dsn
 from postal.web import setup_pages
 
 
-def _pool_ctx(dsn: str | None):  # type: ignore[no-untyped-def]
+def _pool_ctx(dsn: str | None) -> Callable[[web.Application], AsyncIterator[None]]:
     async def pool_ctx(app: web.Application) -> AsyncIterator[None]:
         settings = app[settings_key]
         pool = await create_pool(dsn or resolve_dsn(settings), settings)

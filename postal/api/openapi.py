@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from postal.api.schemas import Problem
 
@@ -107,7 +107,7 @@ def _operation(op: Operation, refs: dict[Any, Any], defs: dict[str, Any]) -> dic
 
 def openapi_document(operations: list[Operation], prefix: str, version: str) -> dict[str, Any]:
     """OpenAPI 3.1 for ``operations``, schemas generated from their pydantic models."""
-    models = {(Problem, "serialization")}
+    models: set[tuple[type[BaseModel], JsonSchemaMode]] = {(Problem, "serialization")}
     for op in operations:
         models |= {(m, "serialization") for m in op.responses.values() if not isinstance(m, str)}
         if op.body is not None:

@@ -7,6 +7,7 @@ import binascii
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from datetime import date
 from typing import Any, Literal, TypeVar
 
@@ -115,9 +116,9 @@ def _citizen_columns(c: CitizenIn, checks: _Checks) -> dict[str, Any]:
 
 def _dossier_columns(d: DossierIn, free_form: bool, checks: _Checks) -> dict[str, Any]:
     docs = [
-        {"name": checks.run(lambda doc=doc: codes.clean_text(doc.name, "dossier.documents.name")),
+        {"name": checks.run(partial(codes.clean_text, doc.name, f"dossier.documents.{i}.name")),
          "kind": doc.kind, "count": doc.count}
-        for doc in d.documents
+        for i, doc in enumerate(d.documents)
     ]
     return {
         "dossier_code": checks.run(lambda: codes.validate_dossier_code(d.code, free_form=free_form)),
