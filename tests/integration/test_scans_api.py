@@ -83,8 +83,8 @@ async def test_refused_transitions(client, world, path, event):
     assert resp.status == 409, await resp.text()
     assert resp.content_type == "application/problem+json"
     problem = await resp.json()
-    status = path and {"picked_up": "picked_up", "arrived": "in_transit", "out_for_delivery": "out_for_delivery",
-                       "delivery_failed": "delivery_failed", "returned": "returned"}[path[-1]] or "created"
+    status = (path and {"picked_up": "picked_up", "arrived": "in_transit", "out_for_delivery": "out_for_delivery",
+                       "delivery_failed": "delivery_failed", "returned": "returned"}[path[-1]]) or "created"
     assert problem["current_status"] == status
     assert status in problem["detail"]
 

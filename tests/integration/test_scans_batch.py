@@ -45,7 +45,7 @@ async def test_batch_replay_is_idempotent(client, world, db):
     items = [scan_body(code, "picked_up", -3), scan_body(code, "arrived", -2), scan_body(code, "arrived", -1)]
     first = await (await _batch(client, world, items)).json()
     assert [r["status"] for r in first["results"]] == [201, 201, 201]
-    again = await (await _batch(client, world, items + [items[0]])).json()
+    again = await (await _batch(client, world, [*items, items[0]])).json()
     assert [r["status"] for r in again["results"]] == [200, 200, 200, 200]
     assert [r["event"]["id"] for r in again["results"][:3]] == [r["event"]["id"] for r in first["results"]]
     ids = [uuid.UUID(i["client_event_id"]) for i in items]
