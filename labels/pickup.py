@@ -5,7 +5,8 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
-from labels.docs import Codes, build, esc, grid, long_date, markup, p, signatures
+from labels.docs import Codes, build, esc, grid, long_date, markup, signatures
+from labels.docs import p as para
 from labels.model import DOCUMENT_KINDS, PickupSlip
 from labels.text import format_date, format_datetime, format_vnd, nfc
 
@@ -14,24 +15,24 @@ DOC_WIDTHS = (12 * mm, 96 * mm, 22 * mm, 22 * mm, 22 * mm)
 MARK = "X"
 
 
-def render_pickup_slip(ps: PickupSlip) -> bytes:
+def render_pickup_slip(p: PickupSlip) -> bytes:
     """A4 pickup receipt: codes, citizen, agency, procedure, document list, signatures."""
-    _validate(ps)
-    s = ps.slip
+    _validate(p)
+    s = p.slip
     story: list[Flowable] = [
-        p("PHIẾU GỬI HỒ SƠ", "title"),
-        p("Tiếp nhận hồ sơ thủ tục hành chính qua dịch vụ bưu chính công ích", "subtitle"),
+        para("PHIẾU GỬI HỒ SƠ", "title"),
+        para("Tiếp nhận hồ sơ thủ tục hành chính qua dịch vụ bưu chính công ích", "subtitle"),
         Codes(s.qr_payload, s.tracking_code.strip().upper()),
         Spacer(1, 5 * mm),
-        grid(_info_rows(ps), (42 * mm, 132 * mm), header=False),
+        grid(_info_rows(p), (42 * mm, 132 * mm), header=False),
         Spacer(1, 5 * mm),
-        p("DANH MỤC GIẤY TỜ", "strong"),
+        para("DANH MỤC GIẤY TỜ", "strong"),
         Spacer(1, 2 * mm),
-        grid(_document_rows(ps), DOC_WIDTHS),
+        grid(_document_rows(p), DOC_WIDTHS),
         Spacer(1, 2 * mm),
-        markup(_totals(ps)),
+        markup(_totals(p)),
         Spacer(1, 4 * mm),
-        p(long_date(s.printed_at.date(), "…………"), "right"),
+        para(long_date(s.printed_at.date(), "…………"), "right"),
         Spacer(1, 2 * mm),
         signatures("NGƯỜI GỬI", "NHÂN VIÊN BƯU CHÍNH", left_name=s.sender.name),
     ]
@@ -51,30 +52,30 @@ def _info_rows(ps: PickupSlip) -> list[list[object]]:
     sender = "<br/>".join([f"<b>{esc(s.sender.name)}</b>", *(esc(line) for line in s.sender.lines)])
     rows = [
         ("Người gửi", markup(sender, "cell")),
-        ("Cơ quan tiếp nhận", p(s.agency_name, "cell")),
-        ("Thủ tục", p(s.procedure_name, "cell")),
-        ("Mã hồ sơ", p(s.dossier_code, "cell", bold=True)),
-        ("Ngày hẹn trả", p(format_date(s.appointment_date) or "—", "cell")),
-        ("Thu hộ (COD)", p(format_vnd(s.cod_amount), "cell", bold=True)),
-        ("Bưu cục", p(s.post_office_name, "cell")),
-        ("Thời gian nhận", p(format_datetime(s.printed_at), "cell")),
+        ("Cơ quan tiếp nhận", para(s.agency_name, "cell")),
+        ("Thủ tục", para(s.procedure_name, "cell")),
+        ("Mã hồ sơ", para(s.dossier_code, "cell", bold=True)),
+        ("Ngày hẹn trả", para(format_date(s.appointment_date) or "—", "cell")),
+        ("Thu hộ (COD)", para(format_vnd(s.cod_amount), "cell", bold=True)),
+        ("Bưu cục", para(s.post_office_name, "cell")),
+        ("Thời gian nhận", para(format_datetime(s.printed_at), "cell")),
     ]
     if nfc(s.note):
-        rows.append(("Ghi chú", p(s.note, "cell")))
-    return [[p(label, "cell", bold=True), value] for label, value in rows]
+        rows.append(("Ghi chú", para(s.note, "cell")))
+    return [[para(label, "cell", bold=True), value] for label, value in rows]
 
 
 def _document_rows(ps: PickupSlip) -> list[list[object]]:
-    rows: list[list[object]] = [[p(c, "head") for c in DOC_COLUMNS]]
+    rows: list[list[object]] = [[para(c, "head") for c in DOC_COLUMNS]]
     for i, d in enumerate(ps.documents, start=1):
         original, copy = (MARK, "") if d.kind == "original" else ("", MARK)
         rows.append(
             [
-                p(str(i), "center"),
-                p(d.name, "cell"),
-                p(original, "center"),
-                p(copy, "center"),
-                p(str(d.count), "center"),
+                para(str(i), "center"),
+                para(d.name, "cell"),
+                para(original, "center"),
+                para(copy, "center"),
+                para(str(d.count), "center"),
             ]
         )
     return rows
