@@ -112,6 +112,7 @@ def _page_context(request: web.Request, view: dict[str, Any], lang: Lang) -> dic
     return {
         **_base(request, lang),
         "view": view,
+        "recipient": view.get("recipient"),
         "look": texts.look(status),
         "sentence": texts.status_sentence(status, direction, lang),
         "due": date.fromisoformat(view["due_date"]),
