@@ -472,7 +472,7 @@ def decode_codes(data: bytes) -> list[str]:
 
     with Image.open(io.BytesIO(data)) as image:
         picture = ImageOps.exif_transpose(image).convert("L")
-    formats = zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.Code128
+    formats = zxingcpp.barcode_formats_from_str("QRCode,Code128")
     return [r.text for r in zxingcpp.read_barcodes(picture, formats=formats) if r.text]
 
 

@@ -8,7 +8,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from postal.web import citizen, courier, staff
+from postal.web import citizen, courier, login, staff
 
 STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -23,5 +23,5 @@ def setup_pages(app: web.Application) -> None:
         undefined=jinja2.StrictUndefined,
     )
     app.router.add_static("/static", STATIC_DIR, name="static")
-    for module in (courier, citizen, staff):
+    for module in (login, courier, citizen, staff):
         module.setup(app)

@@ -1,0 +1,115 @@
+"""Pages: sign in and out (``/login``, ``/logout``), and the session lookup the other pages share.
+
+The session cookie is the one the API accepts (``postal.api.auth.SESSION_COOKIE``; pages may not
+import the API layer, so its name is repeated here): HttpOnly, SameSite=Lax, Secure when the
+public URL is https. The login form needs no CSRF token (there is no session to abuse yet);
+every later cookie-authenticated write must echo the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from urllib.parse import quote
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from postal.domain.access import Principal, Role
+from postal.errors import Unauthenticated
+from postal.keys import pool_key, settings_key
+from postal.services import accounts
+
+SESSION_COOKIE = "postal_session"
+CSRF_HEADER = "X-CSRF-Token"
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+HOME_BY_ROLE = {Role.courier: "/courier", Role.staff: "/staff", Role.admin: "/staff"}
+_SAFE_NEXT = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]{0,500}$")
+
+
+async def page_session(request: web.Request) -> tuple[Principal, str] | None:
+    """The signed-in principal and its CSRF token, or None without a live session."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if not cookie:
+        return None
+    async with request.app[pool_key].acquire() as con:
+        return await accounts.session(con, cookie)
+
+
+def check_csrf(request: web.Request, expected: str, sent: str | None = None) -> None:
+    """Refuse a cookie-authenticated write that does not echo the session's CSRF token."""
+    given = sent if sent is not None else request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise web.HTTPForbidden(text="Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang.")
+
+
+def login_redirect(request: web.Request) -> web.HTTPFound:
+    """Where to send a visitor who must sign in first (back here afterwards)."""
+    return web.HTTPFound(f"/login?next={quote(request.path_qs, safe='')}")
+
+
+def safe_next(value: str | None) -> str | None:
+    """A local path to go back to after signing in, or None (no open redirects)."""
+    if not value or not _SAFE_NEXT.match(value):
+        return None
+    return value
+
+
+def _home(principal: Principal) -> str:
+    return HOME_BY_ROLE.get(principal.role, "/")
+
+
+def _form(request: web.Request, *, next_url: str | None, error: str | None = None, username: str = "",
+          status: int = 200) -> web.Response:
+    response = aiohttp_jinja2.render_template(
+        "login.html", request, {"next_url": next_url or "", "error": error, "username": username}, status=status
+    )
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+async def login_page(request: web.Request) -> web.Response:
+    """The sign-in form; someone already signed in goes straight on."""
+    next_url = safe_next(request.query.get("next"))
+    found = await page_session(request)
+    if found is not None:
+        raise web.HTTPFound(next_url or _home(found[0]))
+    return _form(request, next_url=next_url)
+
+
+async def login_submit(request: web.Request) -> web.Response:
+    """Check the password, open a session, and go to the role's home page or ``next``."""
+    form = await request.post()
+    username = str(form.get("username", "")).strip().lower()[:64]
+    password = str(form.get("password", ""))[:1024]
+    next_url = safe_next(str(form.get("next", "")))
+    try:
+        async with request.app[pool_key].acquire() as con:
+            session = await accounts.login(con, username, password)
+    except Unauthenticated as exc:
+        return _form(request, next_url=next_url, error=exc.detail, username=username, status=401)
+    response = web.HTTPFound(next_url or _home(session.principal))
+    secure = request.app[settings_key].public_url.startswith("https://")
+    response.set_cookie(SESSION_COOKIE, session.cookie, httponly=True, samesite="Lax", secure=secure, path="/",
+                        max_age=int(accounts.SESSION_TTL.total_seconds()))
+    raise response
+
+
+async def logout(request: web.Request) -> web.Response:
+    """Close the session (the form echoes the CSRF token) and go back to the sign-in form."""
+    found = await page_session(request)
+    if found is not None:
+        form = await request.post()
+        check_csrf(request, found[1], str(form.get("csrf_token", "")) or None)
+        async with request.app[pool_key].acquire() as con:
+            await accounts.logout(con, request.cookies.get(SESSION_COOKIE, ""))
+    response = web.HTTPFound("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+def setup(app: web.Application) -> None:
+    """Register this module's routes."""
+    app.router.add_get("/login", login_page)
+    app.router.add_post("/login", login_submit)
+    app.router.add_post("/logout", logout)

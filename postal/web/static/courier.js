@@ -1,0 +1,376 @@
+/* The courier's page: scan box (typing, handheld scanner, camera or photo), item actions, proof of
+ * delivery, and an offline queue in localStorage synced through /api/v1/scans/batch.
+ *
+ * Every scan gets its client_event_id on the device, so sending it twice (a retry after a lost
+ * answer, a sync after a timeout) is answered with the stored event, never a duplicate.
+ * Scans are kept in order: while the queue is not empty, new scans join its end. */
+(function () {
+  "use strict";
+
+  var QUEUE_KEY = "postal.courier.queue.v1";
+  var FAILED_KEY = "postal.courier.failed.v1";
+  var BATCH_MAX = 500;
+  var RETRY_MS = 15000;
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.content : "";
+  var syncing = false;
+
+  function $(id) { return document.getElementById(id); }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function load(key) {
+    try { return JSON.parse(localStorage.getItem(key) || "[]"); } catch (e) { return []; }
+  }
+  function save(key, list) { localStorage.setItem(key, JSON.stringify(list)); }
+
+  function say(el, text, kind) {
+    if (!el) { return; }
+    el.textContent = text;
+    el.className = kind || "";
+  }
+
+  function problemText(body, status) {
+    if (body && body.detail) { return body.detail; }
+    return "Lỗi " + status + ": không ghi nhận được.";
+  }
+
+  function headers(json) {
+    var h = { "X-CSRF-Token": csrf, "Accept": "application/json" };
+    if (json) { h["Content-Type"] = "application/json"; }
+    return h;
+  }
+
+  function postJSON(url, body) {
+    return fetch(url, { method: "POST", credentials: "same-origin", headers: headers(true),
+                        body: JSON.stringify(body) })
+      .then(function (r) {
+        return r.json().catch(function () { return null; }).then(function (b) { return { status: r.status, body: b }; });
+      });
+  }
+
+  /* ---------------- the offline queue ---------------- */
+
+  function updateBar() {
+    var bar = $("sync-bar");
+    if (!bar) { return; }
+    var n = load(QUEUE_KEY).length;
+    $("queue-count").textContent = String(n);
+    $("net-state").textContent = navigator.onLine ? "Có mạng" : "Mất mạng — quét vẫn được lưu trên máy";
+    bar.classList.toggle("offline", !navigator.onLine);
+    bar.hidden = navigator.onLine && n === 0;
+    renderFailed();
+  }
+
+  function renderFailed() {
+    var list = $("failed-list");
+    if (!list) { return; }
+    list.textContent = "";
+    load(FAILED_KEY).slice(-20).forEach(function (f) {
+      var li = document.createElement("li");
+      li.textContent = f.code + " · " + f.event + ": " + f.detail;
+      list.appendChild(li);
+    });
+  }
+
+  function enqueue(scan) {
+    var q = load(QUEUE_KEY);
+    q.push(scan);
+    save(QUEUE_KEY, q);
+    updateBar();
+  }
+
+  function sync() {
+    var q = load(QUEUE_KEY);
+    if (syncing || q.length === 0 || !navigator.onLine) { updateBar(); return Promise.resolve(); }
+    syncing = true;
+    var sent = q.slice(0, BATCH_MAX);
+    return postJSON("/api/v1/scans/batch", { scans: sent }).then(function (res) {
+      if (res.status !== 200 || !res.body || !res.body.results) {
+        if (res.status === 401 || res.status === 403) { say($("scan-message"), "Phiên đăng nhập đã hết: hãy đăng nhập lại để gửi.", "error"); }
+        return;
+      }
+      var done = {};
+      var failed = load(FAILED_KEY);
+      res.body.results.forEach(function (r, i) {
+        var s = sent[i];
+        if (r.status === 200 || r.status === 201) { done[s.client_event_id] = true; }
+        else if (r.status >= 400 && r.status < 500) {
+          done[s.client_event_id] = true;
+          failed.push({ code: s.code, event: s.event, detail: problemText(r.error, r.status) });
+        }
+      });
+      save(FAILED_KEY, failed);
+      save(QUEUE_KEY, load(QUEUE_KEY).filter(function (s) { return !done[s.client_event_id]; }));
+      var left = load(QUEUE_KEY).length;
+      say($("scan-message"), left ? "Đã gửi một phần, còn " + left + " lần quét chờ gửi." : "Đã đồng bộ các lần quét ngoại tuyến.", left ? "" : "ok");
+    }).catch(function () { /* still offline: retried later */ })
+      .then(function () { syncing = false; updateBar(); });
+  }
+
+  /* Record one scan: straight to the API when online and nothing waits, else into the queue. */
+  function record(scan) {
+    if (!navigator.onLine || load(QUEUE_KEY).length > 0) {
+      enqueue(scan);
+      sync();
+      return Promise.resolve({ queued: true });
+    }
+    return postJSON("/api/v1/scans", scan).then(function (res) {
+      if (res.status >= 500) { enqueue(scan); return { queued: true }; }
+      return res;
+    }).catch(function () { enqueue(scan); return { queued: true }; });
+  }
+
+  function newScan(code, event, extra) {
+    var scan = { code: code, event: event, occurred_at: new Date().toISOString(), client_event_id: uuid() };
+    Object.keys(extra || {}).forEach(function (k) { scan[k] = extra[k]; });
+    return scan;
+  }
+
+  /* ---------------- the scan box ---------------- */
+
+  function codeOf(text) {
+    text = text.trim();
+    if (text.indexOf("/") >= 0) {
+      var parts = text.split("?")[0].split("#")[0].split("/").filter(Boolean);
+      text = decodeURIComponent(parts[parts.length - 1] || "");
+    }
+    return text.replace(/\s+/g, "").toUpperCase();
+  }
+
+  function handleCode(text) {
+    var input = $("scan-input");
+    var mode = $("scan-mode") ? $("scan-mode").value : "open";
+    var code = codeOf(text);
+    if (!code) { return; }
+    if (mode === "open") {
+      if (!navigator.onLine) {
+        say($("scan-message"), "Mất mạng: chọn \"Ghi nhận ngay\" để lưu lần quét trên máy.", "error");
+        return;
+      }
+      window.location.href = "/courier/items/" + encodeURIComponent(code);
+      return;
+    }
+    record(newScan(code, mode)).then(function (res) {
+      if (res.queued) { say($("scan-message"), code + ": đã lưu trên máy, sẽ gửi khi có mạng.", ""); }
+      else if (res.status === 200 || res.status === 201) {
+        say($("scan-message"), code + ": " + (res.body.shipment ? res.body.shipment.status_text : "đã ghi nhận") + ".", "ok");
+      } else { say($("scan-message"), code + ": " + problemText(res.body, res.status), "error"); }
+    });
+    input.value = "";
+    input.focus();
+  }
+
+  function setupScanBox() {
+    var form = $("scan-form");
+    if (!form) { return; }
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      handleCode($("scan-input").value);
+    });
+    setupCamera();
+  }
+
+  function setupCamera() {
+    var startBtn = $("camera-start");
+    var photoLabel = $("photo-label");
+    if ("BarcodeDetector" in window) {
+      startBtn.hidden = false;
+      startBtn.addEventListener("click", startCamera);
+    } else {
+      photoLabel.hidden = false;
+      $("photo-input").addEventListener("change", decodePhoto);
+    }
+  }
+
+  function startCamera() {
+    var video = $("camera-view");
+    var detector;
+    try { detector = new window.BarcodeDetector({ formats: ["qr_code", "code_128"] }); }
+    catch (e) { $("photo-label").hidden = false; $("photo-input").addEventListener("change", decodePhoto); return; }
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+      video.srcObject = stream;
+      video.hidden = false;
+      video.play();
+      var stop = function () { stream.getTracks().forEach(function (t) { t.stop(); }); video.hidden = true; };
+      var tick = function () {
+        if (video.hidden) { return; }
+        detector.detect(video).then(function (found) {
+          if (found.length) { stop(); handleCode(found[0].rawValue); } else { setTimeout(tick, 250); }
+        }).catch(function () { setTimeout(tick, 500); });
+      };
+      tick();
+    }).catch(function () { say($("scan-message"), "Không mở được camera: hãy cho phép truy cập camera.", "error"); });
+  }
+
+  function decodePhoto(ev) {
+    var file = ev.target.files && ev.target.files[0];
+    if (!file) { return; }
+    var data = new FormData();
+    data.append("photo", file, "photo");
+    say($("scan-message"), "Đang đọc mã trong ảnh…", "");
+    fetch("/courier/decode", { method: "POST", credentials: "same-origin", headers: headers(false), body: data })
+      .then(function (r) { return r.json().then(function (b) { return { status: r.status, body: b }; }); })
+      .then(function (res) {
+        if (res.status === 200 && res.body.code) { $("scan-input").value = res.body.code; handleCode(res.body.code); }
+        else { say($("scan-message"), problemText(res.body, res.status), "error"); }
+      })
+      .catch(function () { say($("scan-message"), "Mất mạng: không gửi được ảnh để đọc mã.", "error"); });
+    ev.target.value = "";
+  }
+
+  /* ---------------- the item page ---------------- */
+
+  function itemMessage(res, code) {
+    var el = $("action-message");
+    if (res.queued) { say(el, "Đã lưu trên máy, sẽ gửi khi có mạng.", ""); return false; }
+    if (res.status === 200 || res.status === 201) {
+      say(el, "Đã ghi nhận: " + (res.body.shipment ? res.body.shipment.status_text : res.body.status) + ".", "ok");
+      return true;
+    }
+    say(el, problemText(res.body, res.status), "error");
+    return false;
+  }
+
+  function reloadSoon() { setTimeout(function () { window.location.reload(); }, 700); }
+
+  function setupItem() {
+    var item = $("item");
+    if (!item) { return; }
+    var code = item.getAttribute("data-code");
+    var direction = item.getAttribute("data-direction");
+    document.querySelectorAll("button.action").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var event = btn.getAttribute("data-event");
+        $("failed-form").hidden = event !== "delivery_failed";
+        $("proof-form").hidden = event !== "delivered";
+        if (event === "delivery_failed" || event === "delivered") { return; }
+        btn.disabled = true;
+        record(newScan(code, event)).then(function (res) {
+          btn.disabled = false;
+          if (itemMessage(res, code)) { reloadSoon(); }
+        });
+      });
+    });
+    document.querySelectorAll(".cancel-sub").forEach(function (b) {
+      b.addEventListener("click", function () { $("failed-form").hidden = true; $("proof-form").hidden = true; });
+    });
+    $("failed-form").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var extra = { reason_code: $("reason").value };
+      var note = $("failed-note").value.trim();
+      if (note) { extra.note = note; }
+      record(newScan(code, "delivery_failed", extra)).then(function (res) {
+        if (itemMessage(res, code)) { reloadSoon(); }
+      });
+    });
+    setupProof(code, direction);
+  }
+
+  function setupProof(code, direction) {
+    var form = $("proof-form");
+    var pad = setupSignature($("signature-pad"));
+    $("signature-clear").addEventListener("click", pad.clear);
+    document.querySelectorAll('input[name="relationship"]').forEach(function (r) {
+      r.addEventListener("change", function () {
+        $("authorization-box").hidden = form.querySelector('input[name="relationship"]:checked').value !== "authorized";
+      });
+    });
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var proof = { recipient_name: $("recipient-name").value.trim() };
+      if (direction === "delivery") {
+        proof.relationship = form.querySelector('input[name="relationship"]:checked').value;
+        if (proof.relationship === "authorized") { proof.authorization_number = $("authorization-number").value.trim(); }
+        proof.verification = { method: form.querySelector('input[name="method"]:checked').value,
+                               value: $("verification-value").value.trim() };
+      }
+      var scan = newScan(code, "delivered", { proof: proof });
+      record(scan).then(function (res) {
+        if (!itemMessage(res, code)) { return; }
+        attachAll(scan.client_event_id, pad).then(reloadSoon);
+      });
+    });
+  }
+
+  function attachAll(clientEventId, pad) {
+    var uploads = [];
+    if (!pad.isEmpty()) { uploads.push(pad.blob().then(function (b) { return upload(clientEventId, "signature", b); })); }
+    var photo = $("proof-photo").files[0];
+    if (photo) { uploads.push(shrink(photo).then(function (b) { return upload(clientEventId, "photo", b); })); }
+    return Promise.all(uploads).catch(function () {
+      say($("action-message"), "Đã giao, nhưng chưa gửi được chữ ký/ảnh.", "error");
+    });
+  }
+
+  function upload(clientEventId, kind, blob) {
+    return fetch("/api/v1/scans/" + clientEventId + "/attachment?kind=" + kind, {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "Content-Type": blob.type || "application/octet-stream" }, body: blob,
+    });
+  }
+
+  /* A phone photo scaled to at most 1600 px as JPEG, under the 2 MB attachment limit. */
+  function shrink(file) {
+    return new Promise(function (resolve, reject) {
+      var img = new Image();
+      img.onload = function () {
+        var scale = Math.min(1, 1600 / Math.max(img.width, img.height));
+        var c = document.createElement("canvas");
+        c.width = Math.round(img.width * scale);
+        c.height = Math.round(img.height * scale);
+        c.getContext("2d").drawImage(img, 0, 0, c.width, c.height);
+        URL.revokeObjectURL(img.src);
+        c.toBlob(function (b) { if (b) { resolve(b); } else { reject(new Error("encode")); } }, "image/jpeg", 0.8);
+      };
+      img.onerror = reject;
+      img.src = URL.createObjectURL(file);
+    });
+  }
+
+  function setupSignature(canvas) {
+    var ctx = canvas.getContext("2d");
+    var drawing = false;
+    var empty = true;
+    function pos(e) {
+      var r = canvas.getBoundingClientRect();
+      return { x: (e.clientX - r.left) * canvas.width / r.width, y: (e.clientY - r.top) * canvas.height / r.height };
+    }
+    ctx.lineWidth = 2;
+    ctx.lineCap = "round";
+    canvas.addEventListener("pointerdown", function (e) { drawing = true; var p = pos(e); ctx.beginPath(); ctx.moveTo(p.x, p.y); });
+    canvas.addEventListener("pointermove", function (e) {
+      if (!drawing) { return; }
+      var p = pos(e); ctx.lineTo(p.x, p.y); ctx.stroke(); empty = false;
+    });
+    ["pointerup", "pointerleave", "pointercancel"].forEach(function (n) { canvas.addEventListener(n, function () { drawing = false; }); });
+    return {
+      isEmpty: function () { return empty; },
+      clear: function () { ctx.clearRect(0, 0, canvas.width, canvas.height); empty = true; },
+      blob: function () { return new Promise(function (resolve) { canvas.toBlob(resolve, "image/png"); }); },
+    };
+  }
+
+  /* ---------------- start ---------------- */
+
+  window.addEventListener("online", function () { updateBar(); sync(); });
+  window.addEventListener("offline", updateBar);
+  document.addEventListener("DOMContentLoaded", function () {
+    setupScanBox();
+    setupItem();
+    var now = $("sync-now");
+    if (now) { now.addEventListener("click", sync); }
+    updateBar();
+    sync();
+    setInterval(sync, RETRY_MS);
+  });
+  window.postalCourier = { queue: function () { return load(QUEUE_KEY); }, sync: sync };
+}());

@@ -1,0 +1,130 @@
+"""The courier's pages over HTTP: sign-in, redirects, the list, the action page, the photo decoder."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import qrcode
+from PIL import Image
+
+from postal.domain.signing import qr_payload
+from tests.integration.scan_helpers import create_shipment, walk
+
+PASSWORD = "correct-horse-battery"
+
+
+async def _login(client, username="courier1", next_url=""):
+    data = {"username": username, "password": PASSWORD, "next": next_url}
+    return await client.post("/login", data=data, allow_redirects=False)
+
+
+async def _csrf(client, path="/courier") -> str:
+    html = await (await client.get(path)).text()
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, html[:500]
+    return match.group(1)
+
+
+async def test_login_redirects_by_role_and_next(client, world):
+    resp = await _login(client)
+    assert resp.status == 302 and resp.headers["Location"] == "/courier"
+    cookie = resp.cookies["postal_session"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    resp = await _login(client, "staff1")
+    assert resp.headers["Location"] == "/staff"
+    resp = await _login(client, next_url="/courier/items/RA123456785VN")
+    assert resp.headers["Location"] == "/courier/items/RA123456785VN"
+    for evil in ("//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"):
+        resp = await _login(client, next_url=evil)
+        assert resp.headers["Location"] == "/courier", evil
+
+
+async def test_wrong_password(client, world):
+    resp = await client.post("/login", data={"username": "courier1", "password": "nope"}, allow_redirects=False)
+    assert resp.status == 401
+    assert "Sai tên đăng nhập hoặc mật khẩu" in await resp.text()
+    assert "postal_session" not in resp.cookies
+
+
+async def test_courier_page_requires_a_courier(client, world):
+    resp = await client.get("/courier", allow_redirects=False)
+    assert resp.status == 302 and resp.headers["Location"] in ("/login?next=/courier", "/login?next=%2Fcourier")
+    await _login(client, "staff1")
+    resp = await client.get("/courier", allow_redirects=False)
+    assert resp.status == 403
+
+
+async def test_courier_list_and_item_page(client, world):
+    code = await create_shipment(client, world)
+    done = await create_shipment(client, world)
+    other = await create_shipment(client, world, post_office_code="PO-2")
+    await walk(client, world, done, ["picked_up", "out_for_delivery"], start=-5)
+    await _login(client)
+    html = await (await client.get("/courier")).text()
+    assert code in html and done in html and other not in html
+    assert 'href="tel:0912345678"' in html
+    assert 'name="csrf-token"' in html
+    html = await (await client.get(f"/courier/items/{code}")).text()
+    assert 'data-event="picked_up"' in html and 'data-event="delivered"' not in html
+    html = await (await client.get(f"/courier/items/{done}")).text()
+    assert 'data-event="delivered"' in html and 'data-event="delivery_failed"' in html
+    assert 'data-event="picked_up"' not in html
+    assert "001199012345" not in html
+    resp = await client.get(f"/courier/items/{other}")
+    assert resp.status == 404
+    resp = await client.get("/courier/items/garbage")
+    assert resp.status == 404
+
+
+async def test_session_cookie_scans_need_csrf(client, world):
+    code = await create_shipment(client, world)
+    await _login(client)
+    csrf = await _csrf(client)
+    body = {"code": code, "event": "picked_up", "occurred_at": "2026-01-01T09:00:00+07:00",
+            "client_event_id": "6a3e0d1c-1111-4222-8333-444455556666"}
+    assert (await client.post("/api/v1/scans", json=body)).status == 403
+    resp = await client.post("/api/v1/scans", json=body, headers={"X-CSRF-Token": csrf})
+    assert resp.status == 201
+
+
+def _qr_png(text: str) -> bytes:
+    out = io.BytesIO()
+    qrcode.make(text).save(out)
+    return out.getvalue()
+
+
+async def test_decode_photo(client, world):
+    code = await create_shipment(client, world)
+    await _login(client)
+    csrf = await _csrf(client)
+    payload = qr_payload("http://postal.test", code, b"test-secret-key-not-for-production")
+    from aiohttp import FormData
+
+    form = FormData()
+    form.add_field("photo", _qr_png(payload), filename="IMG_0001.HEIC", content_type="image/heic")
+    resp = await client.post("/courier/decode", data=form, headers={"X-CSRF-Token": csrf})
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["code"] == payload
+    form = FormData()
+    form.add_field("photo", b"GIF89a" + b"\0" * 64, filename="x.png", content_type="image/png")
+    resp = await client.post("/courier/decode", data=form, headers={"X-CSRF-Token": csrf})
+    assert resp.status == 422
+    blank = io.BytesIO()
+    Image.new("RGB", (50, 50), "white").save(blank, "JPEG")
+    form = FormData()
+    form.add_field("photo", blank.getvalue(), filename="x.jpg", content_type="image/jpeg")
+    resp = await client.post("/courier/decode", data=form, headers={"X-CSRF-Token": csrf})
+    assert resp.status == 404
+    form = FormData()
+    form.add_field("photo", _qr_png(payload), filename="x.png", content_type="image/png")
+    assert (await client.post("/courier/decode", data=form)).status == 403
+
+
+async def test_logout(client, world):
+    await _login(client)
+    csrf = await _csrf(client)
+    resp = await client.post("/logout", data={"csrf_token": csrf}, allow_redirects=False)
+    assert resp.status == 302 and resp.headers["Location"] == "/login"
+    resp = await client.get("/courier", allow_redirects=False)
+    assert resp.status == 302
