@@ -1,4 +1,19 @@
-"""Public tracking API: ``GET /api/v1/track/{code}`` (no login, rate-limited per client address)."""
+"""Public tracking API: ``GET /api/v1/track/{code}`` (no login, rate-limited per client address).
+
+Choices where SPEC is silent:
+
+- An unknown code and a malformed one answer the same 404 (same title and detail), so
+  the answer never tells a valid-looking code from an invalid one.
+- ``phone4`` must be exactly 4 digits (spaces allowed): anything else is a 422 naming
+  the field, since a client sending 3 or 5 digits has a bug it can fix. The right 4
+  digits add ``recipient``; wrong ones answer 200 with the public view only.
+- ``s`` (the QR signature, case-insensitive): valid adds ``recipient``; forged,
+  truncated or altered answers 200 with the public view only.
+- A wrong ``phone4`` or a forged ``s`` is a guess: it counts 5 lookups against the
+  client's limit instead of 1 (see :mod:`postal.services.tracking`).
+- ``lang=en`` gives English ``status_text``; Vietnamese is the default.
+- ``Cache-Control: no-store``: the answer may carry the masked recipient.
+"""
 
 from __future__ import annotations
 

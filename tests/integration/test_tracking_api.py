@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from postal.api.schemas import Problem
+from postal.api.tracking import TrackOut
 from postal.domain.lifecycle import status_text
 from postal.domain.signing import sign_code
 from tests.integration import tracking_support as ts
@@ -72,6 +74,7 @@ async def test_no_personal_data_in_any_status(roomy, world, db, direction):
             assert resp.status == 200, text
             assert ts.leaks(text) == [], (status, direction, query)
             data = await resp.json()
+            TrackOut.model_validate(data)
             assert data["status"] == status
             assert ("recipient" in data) is proven, (status, query)
 
@@ -126,6 +129,7 @@ async def test_unknown_and_malformed_codes_read_the_same_404(client, world, code
     assert resp.status == 404
     assert resp.content_type == "application/problem+json"
     data = await resp.json()
+    Problem.model_validate(data)
     assert data["status"] == 404
     assert data["detail"] == (
         "Không tìm thấy bưu gửi với mã này. Hãy kiểm tra lại mã in trên phiếu (ví dụ RA123456785VN)."

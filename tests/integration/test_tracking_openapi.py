@@ -1,0 +1,36 @@
+"""Schemathesis against the tracking operation: every answer matches the OpenAPI document (status, schema)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hsettings
+
+from postal.app import create_app
+from tests.integration import tracking_support as ts
+
+
+@pytest.fixture
+async def server(aiohttp_server, settings):  # type: ignore[no-untyped-def]
+    return await aiohttp_server(await create_app(settings.model_copy(update={"track_rate_limit": 40})))
+
+
+async def test_track_operation_conforms_to_its_schema(server, aiohttp_client, world, db):
+    base = str(server.make_url("")).rstrip("/")
+    client = await aiohttp_client(server)
+    await ts.create(client, world)
+    document = await (await client.get("/api/v1/openapi.json")).json()
+    schema = schemathesis.openapi.from_dict(document)
+    operation = schema["/api/v1/track/{code}"]["GET"]
+
+    @hsettings(max_examples=60, deadline=None, phases=[Phase.explicit, Phase.generate],
+               suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy())
+    def check(case):  # type: ignore[no-untyped-def]
+        case.call_and_validate(base_url=base)
+
+    await asyncio.to_thread(check)
+    assert await db.fetchval("SELECT sum(hits) FROM track_rate_hits") > 40  # the 429 answers were met too
