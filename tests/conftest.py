@@ -13,8 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-from argon2 import PasswordHasher
 from aiohttp.test_utils import TestClient
+from argon2 import PasswordHasher
 
 from postal.app import create_app
 from postal.domain.access import Role

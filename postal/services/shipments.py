@@ -7,8 +7,8 @@ import binascii
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from datetime import date
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 import asyncpg

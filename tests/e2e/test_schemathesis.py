@@ -3,6 +3,7 @@ no 5xx, and every response conforms to the documented schema, status codes and c
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -20,7 +21,6 @@ from tests.conftest import build_world
 from tests.integration.payloads import CREATE
 
 
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -33,7 +33,7 @@ def wait_until_healthy(url: str, proc: subprocess.Popen[bytes], seconds: float =
         if proc.poll() is not None:
             raise RuntimeError(f"postal serve exited with {proc.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as resp:  # noqa: S310 - our own server
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as resp:
                 if resp.status == 200:
                     return
         except OSError:
@@ -41,14 +41,18 @@ def wait_until_healthy(url: str, proc: subprocess.Popen[bytes], seconds: float =
     raise RuntimeError("postal serve did not become healthy")
 
 
-@pytest.fixture
-async def served(settings, dsn, tmp_path: Path):
-    """A real ``postal serve`` subprocess on a free port, with the test world loaded; yields (url, tokens)."""
+async def load_world(dsn: str):
     con = await asyncpg.connect(dsn)
     try:
-        world = await build_world(con)
+        return await build_world(con)
     finally:
         await con.close()
+
+
+@pytest.fixture
+def served(settings, dsn, tmp_path: Path):
+    """A real ``postal serve`` subprocess on a free port, with the test world loaded; yields (url, tokens)."""
+    world = asyncio.run(load_world(dsn))
     port = free_port()
     env = {**os.environ, "DATABASE_URL": dsn, "POSTAL_DATA_DIR": str(tmp_path),
            "POSTAL_SECRET_KEY": settings.secret_key, "POSTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -71,7 +75,7 @@ def create_shipment(url: str, token: str) -> str:
         f"{url}/api/v1/shipments", data=json.dumps(CREATE).encode(), method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - our own server
+    with urllib.request.urlopen(request, timeout=10) as resp:
         return str(json.load(resp)["tracking_code"])
 
 
