@@ -4,6 +4,11 @@ Server-rendered, Vietnamese first (``?lang=en`` for English), usable with JavaSc
 Every lookup goes through :func:`postal.services.tracking.track`, so the pages share the
 API's privacy rules and its rate limit. Unknown or malformed codes and forged signatures
 answer the same 404 page; too many lookups answer a 429 page with ``Retry-After``.
+
+The phone-digits form is a plain GET form (works with JavaScript off). Digits that are
+not exactly 4 give an inline message on the page (200, nothing more shown, no extra
+count); 4 wrong digits say they do not match and count as a guess (5 lookups). The
+typed digits are never echoed back into the page.
 """
 
 from __future__ import annotations
