@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
@@ -12,6 +13,7 @@ from postal.api.routes import setup_api
 from postal.api.shipments import clock_key
 from postal.api.system import registry_key
 from postal.keys import pool_key, settings_key
+from postal.services import printing
 from postal.services.views import Clock
 from postal.settings import Settings
 from postal.store.database import create_pool, resolve_dsn
@@ -33,6 +35,12 @@ def _pool_ctx(dsn: str | None) -> Callable[[web.Application], AsyncIterator[None
     return pool_ctx
 
 
+async def _printing_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Load the label fonts once per process, off the event loop, before the first request."""
+    await asyncio.to_thread(printing.warm_up)
+    yield
+
+
 async def create_app(settings: Settings, *, dsn: str | None = None) -> web.Application:
     """The web application: API, pages, health and metrics. Background workers are started by the caller."""
     registry = CollectorRegistry()
@@ -43,6 +51,7 @@ async def create_app(settings: Settings, *, dsn: str | None = None) -> web.Appli
     app[registry_key] = registry
     app[clock_key] = Clock(settings)
     app.cleanup_ctx.append(_pool_ctx(dsn))
+    app.cleanup_ctx.append(_printing_ctx)
     setup_api(app)
     setup_pages(app)
     return app
