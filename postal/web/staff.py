@@ -1,9 +1,372 @@
-"""Pages: staff (routes added by its own change)."""
+"""Pages: the staff console (``/staff``, SPEC §8) for one-stop staff and admins.
+
+- ``GET /staff``: the agency's shipments with filters (status, direction, ``q``, overdue), overdue rows
+  highlighted, cursor pagination, and checkboxes to print many slips or make a manifest.
+- ``GET|POST /staff/new``: the create-order form; province and ward pickers (the ward list comes from
+  ``GET /staff/wards?province=NN``; with JavaScript off a ward-code text box does the same), errors
+  shown next to their fields. A hidden idempotency key makes a double submit create one order.
+- ``GET /staff/shipments/{code}``: one shipment, its timeline and print history, print links, cancel.
+- ``POST /staff/print`` (a PDF download), ``POST /staff/manifests`` → ``GET /staff/manifests/{id}``.
+
+Every form carries the session's CSRF token (``csrf_token``); reads and writes go through the same
+services as the API (:mod:`postal.services.shipments`, :mod:`postal.services.printing`).
+"""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import aiohttp_jinja2
 from aiohttp import web
+from multidict import MultiMapping
+from pydantic import ValidationError
+
+from postal.domain.access import Principal, Role
+from postal.domain.address import provinces, wards_of
+from postal.domain.lifecycle import Event, Status, event_text
+from postal.errors import BadRequest, FieldError, Forbidden, InvalidInput, PostalError
+from postal.keys import pool_key, settings_key
+from postal.services import console, printing, shipments
+from postal.services.views import Clock
+from postal.web.login import PRIVATE_HEADERS, check_csrf, login_redirect, page_session
+
+PAGE_SIZE = 50
+DOCUMENT_ROWS = 5
+
+STATUS_LABELS = {
+    "created": "Mới tạo, chờ bưu tá",
+    "picked_up": "Bưu tá đã nhận",
+    "in_transit": "Đang vận chuyển",
+    "out_for_delivery": "Đang phát",
+    "delivery_failed": "Phát không thành công",
+    "delivered": "Đã giao",
+    "returned": "Đã chuyển hoàn",
+    "cancelled": "Đã huỷ",
+}
+DIRECTION_LABELS = {"delivery": "Trả kết quả", "pickup": "Thu gom hồ sơ"}
+DOCUMENT_LABELS = {"label": "Nhãn", "labels": "Nhãn (in nhiều)", "pickup_slip": "Phiếu gửi hồ sơ",
+                   "manifest": "Bảng kê"}
+
+# pydantic error types → what a clerk reads next to the field
+_FORM_MESSAGES = {
+    "missing": "Bắt buộc.",
+    "date_from_datetime_parsing": "Ngày không hợp lệ.",
+    "date_parsing": "Ngày không hợp lệ.",
+    "int_parsing": "Phải là số nguyên.",
+    "greater_than_equal": "Giá trị quá nhỏ.",
+    "less_than_equal": "Giá trị quá lớn.",
+    "string_too_long": "Quá dài.",
+    "literal_error": "Hãy chọn một giá trị trong danh sách.",
+}
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+
+async def _staff(request: web.Request) -> tuple[Principal, str]:
+    """The signed-in staff member or admin and its CSRF token; others sign in first, or are refused."""
+    found = await page_session(request)
+    if found is None:
+        raise login_redirect(request)
+    if found[0].role not in (Role.staff, Role.admin):
+        raise web.HTTPForbidden(text="Trang này dành cho cán bộ một cửa.")
+    return found
+
+
+async def _form(request: web.Request, csrf: str) -> MultiMapping[Any]:
+    """The posted form, after checking that it echoes the session's CSRF token."""
+    form = await request.post()
+    check_csrf(request, csrf, str(form.get("csrf_token", "")))
+    return form
+
+
+def _clock(request: web.Request) -> Clock:
+    return Clock(request.app[settings_key])
+
+
+def _render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
+    base = {"status_labels": STATUS_LABELS, "direction_labels": DIRECTION_LABELS}
+    response = aiohttp_jinja2.render_template(template, request, base | context, status=status)
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+def _message(request: web.Request, principal: Principal, csrf: str, exc: PostalError) -> web.Response:
+    """A refused action explained, with every named field, and a way back."""
+    return _render(request, "staff_message.html", {
+        "principal": principal, "csrf": csrf, "title": exc.title, "detail": exc.detail,
+        "errors": exc.errors, "back": _back(request),
+    }, status=exc.status)
+
+
+def _back(request: web.Request) -> str:
+    """The staff page the form was sent from (same host only), or the list."""
+    ref = urlsplit(request.headers.get("Referer", ""))
+    if ref.path.startswith("/staff") and ref.netloc in ("", request.host):
+        return ref.path + (f"?{ref.query}" if ref.query else "")
+    return "/staff"
+
+
+# ---------------------------------------------------------------------------
+# List
+
+
+def _list_query(request: web.Request) -> shipments.ListQuery:
+    raw = {k: v for k, v in request.query.items() if k in ("status", "direction", "q", "overdue", "cursor") and v}
+    try:
+        return shipments.ListQuery.model_validate({**raw, "limit": PAGE_SIZE})
+    except ValidationError:
+        raise BadRequest("Bộ lọc không hợp lệ; hãy chọn lại từ danh sách.") from None
+
+
+def _next_url(query: shipments.ListQuery, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    params = query.model_dump(include={"status", "direction", "q", "overdue"}, exclude_none=True, mode="json")
+    return "/staff?" + urlencode({**params, "cursor": cursor})
+
+
+async def home(request: web.Request) -> web.Response:
+    """The list with filters, overdue highlight, pagination, and the print/manifest form."""
+    principal, csrf = await _staff(request)
+    query = _list_query(request)
+    pool = request.app[pool_key]
+    page = await shipments.list_shipments(pool, principal, query, _clock(request))
+    defaults = await console.form_defaults(pool, principal)
+    return _render(request, "staff_list.html", {
+        "principal": principal, "csrf": csrf, "items": page["items"], "query": query,
+        "next_url": _next_url(query, page["next_cursor"]), "first_page": query.cursor is None,
+        "post_offices": await console.post_office_choices(pool), "default_office": defaults.post_office_code,
+        "statuses": [s.value for s in Status],
+    })
+
+
+# ---------------------------------------------------------------------------
+# Create
+
+
+def _documents(form: MultiMapping[Any]) -> list[dict[str, str]]:
+    rows = []
+    for i in range(DOCUMENT_ROWS):
+        name = str(form.get(f"doc.{i}.name", "")).strip()
+        if name:
+            rows.append({"name": name, "kind": str(form.get(f"doc.{i}.kind", "copy")),
+                         "count": str(form.get(f"doc.{i}.count", "") or "1")})
+    return rows
+
+
+def _field(form: MultiMapping[Any], name: str) -> str:
+    return str(form.get(name, "")).strip()
+
+
+def _create_body(form: MultiMapping[Any]) -> dict[str, Any]:
+    """The form's flat fields as the nested body of ``POST /shipments``."""
+    ward = _field(form, "ward_code_manual") or _field(form, "citizen.address.ward_code")
+    return {
+        "direction": _field(form, "direction"),
+        "dossier": {
+            "code": _field(form, "dossier.code"), "procedure_code": _field(form, "dossier.procedure_code"),
+            "procedure_name": _field(form, "dossier.procedure_name"),
+            "appointment_date": _field(form, "dossier.appointment_date") or None,
+            "documents": _documents(form),
+        },
+        "citizen": {
+            "name": _field(form, "citizen.name"), "phone": _field(form, "citizen.phone"),
+            "id_number": _field(form, "citizen.id_number") or None,
+            "address": {"line": _field(form, "citizen.address.line"), "ward_code": ward,
+                        "province_code": _field(form, "citizen.address.province_code")},
+        },
+        "post_office_code": _field(form, "post_office_code") or None,
+        "cod_amount": _field(form, "cod_amount") or "0",
+        "fee_payer": _field(form, "fee_payer") or "citizen",
+        "fee_exemption": _field(form, "fee_exemption") or "none",
+        "note": str(form.get("note", "")).strip(),
+    }
+
+
+def _form_errors(exc: ValidationError) -> list[FieldError]:
+    out = []
+    for err in exc.errors(include_url=False, include_input=False):
+        field = ".".join(str(p) for p in err["loc"])
+        out.append(FieldError(field, _FORM_MESSAGES.get(err["type"], "Giá trị không hợp lệ.")))
+    return out
+
+
+def _errors_by_field(errors: list[FieldError]) -> dict[str, str]:
+    """field → message, with the ward error also shown under the manual ward box."""
+    by_field: dict[str, str] = {}
+    for e in errors:
+        by_field.setdefault(e.field or "form", e.message)
+    return by_field
+
+
+async def _new_form(
+    request: web.Request, principal: Principal, csrf: str, values: dict[str, str],
+    errors: list[FieldError] | None = None, status: int = 200,
+) -> web.Response:
+    pool = request.app[pool_key]
+    province = values.get("citizen.address.province_code") or ""
+    try:
+        wards = wards_of(province) if province else []
+    except InvalidInput:
+        wards = []
+    return _render(request, "staff_new.html", {
+        "principal": principal, "csrf": csrf, "v": values, "errors": _errors_by_field(errors or []),
+        "error_list": errors or [], "provinces": provinces(), "wards": wards,
+        "post_offices": await console.post_office_choices(pool), "document_rows": range(DOCUMENT_ROWS),
+        "idempotency_key": values.get("idempotency_key") or uuid.uuid4().hex,
+    }, status=status)
+
+
+def _admins_do_not_create(request: web.Request, principal: Principal, csrf: str) -> web.Response | None:
+    if principal.role is Role.staff:
+        return None
+    return _message(request, principal, csrf, Forbidden(
+        "Quản trị viên không thuộc cơ quan nào nên không tạo đơn; hãy dùng tài khoản cán bộ một cửa."))
+
+
+async def new_form(request: web.Request) -> web.Response:
+    """The empty create-order form, starting at the agency's province and post office."""
+    principal, csrf = await _staff(request)
+    if refused := _admins_do_not_create(request, principal, csrf):
+        return refused
+    defaults = await console.form_defaults(request.app[pool_key], principal)
+    values = {"direction": "delivery", "citizen.address.province_code": defaults.province_code,
+              "post_office_code": defaults.post_office_code, "cod_amount": "0"}
+    return await _new_form(request, principal, csrf, values)
+
+
+async def new_submit(request: web.Request) -> web.Response:
+    """Create the order (same rules as the API); on errors show the form again with every message."""
+    principal, csrf = await _staff(request)
+    form = await _form(request, csrf)
+    if refused := _admins_do_not_create(request, principal, csrf):
+        return refused
+    values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    try:
+        cmd = shipments.CreateShipment.model_validate(_create_body(form))
+        created = await shipments.create_shipment(request.app[pool_key], principal, cmd, _clock(request),
+                                                  _field(form, "idempotency_key")[:200] or None)
+    except ValidationError as exc:
+        return await _new_form(request, principal, csrf, values, _form_errors(exc), status=422)
+    except InvalidInput as exc:
+        return await _new_form(request, principal, csrf, values, exc.errors or [FieldError("", exc.detail)],
+                               status=422)
+    raise web.HTTPSeeOther(f"/staff/shipments/{created.shipment['tracking_code']}?created=1")
+
+
+async def wards(request: web.Request) -> web.Response:
+    """The wards/communes of a province, for the address picker."""
+    await _staff(request)
+    province = request.query.get("province", "")
+    items = [{"code": code, "name": name} for code, name in wards_of(province)]
+    return web.json_response({"province_code": province, "wards": items},
+                             headers={"Cache-Control": "private, max-age=3600"})
+
+
+# ---------------------------------------------------------------------------
+# Detail and cancel
+
+
+def _timeline(shipment: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{**e, "text": event_text(Event(e["event"])) if e["event"] in Event.__members__ else e["event"]}
+            for e in shipment["events"]]
+
+
+async def detail(request: web.Request, error: PostalError | None = None) -> web.Response:
+    """One shipment: facts, timeline, print history, print links and the cancel button."""
+    principal, csrf = await _staff(request)
+    pool, clock, code = request.app[pool_key], _clock(request), request.match_info["code"]
+    shipment = await shipments.get_shipment(pool, principal, code, clock)
+    history = await printing.print_history(pool, principal, shipment["tracking_code"], clock)
+    return _render(request, "staff_detail.html", {
+        "principal": principal, "csrf": csrf, "s": shipment, "timeline": _timeline(shipment),
+        "prints": history["items"], "document_labels": DOCUMENT_LABELS, "error": error,
+        "created": request.query.get("created") == "1",
+    }, status=error.status if error else 200)
+
+
+async def cancel(request: web.Request) -> web.Response:
+    """Cancel an order still in ``created``; otherwise show why not on the detail page."""
+    principal, csrf = await _staff(request)
+    await _form(request, csrf)
+    code = request.match_info["code"]
+    try:
+        shipment = await shipments.cancel_shipment(request.app[pool_key], principal, code, _clock(request))
+    except PostalError as exc:
+        if exc.status == 404:
+            raise
+        return await detail(request, exc)
+    raise web.HTTPSeeOther(f"/staff/shipments/{shipment['tracking_code']}")
+
+
+# ---------------------------------------------------------------------------
+# Printing and manifests
+
+
+def _codes(form: MultiMapping[Any]) -> list[str]:
+    return [str(c) for c in form.getall("codes", [])][: printing.MAX_BATCH + 1]
+
+
+def _nothing_chosen() -> InvalidInput:
+    return InvalidInput("Chưa chọn bưu gửi nào: đánh dấu các ô ở đầu dòng rồi bấm lại.",
+                        errors=[FieldError("tracking_codes", "Chưa chọn bưu gửi nào.")])
+
+
+async def print_many(request: web.Request) -> web.StreamResponse:
+    """The chosen shipments' slips as one PDF download (A6 pages or A4 sheets of four)."""
+    principal, csrf = await _staff(request)
+    form = await _form(request, csrf)
+    try:
+        if not _codes(form):
+            raise _nothing_chosen()
+        batch = printing.LabelBatch.model_validate({"tracking_codes": _codes(form),
+                                                    "format": str(form.get("format", "a6"))})
+        pdf = await printing.labels_pdf(request.app[pool_key], principal, batch, _clock(request))
+    except ValidationError:
+        return _message(request, principal, csrf, InvalidInput("Khổ giấy hoặc số lượng không hợp lệ (tối đa 500)."))
+    except PostalError as exc:
+        return _message(request, principal, csrf, exc)
+    return web.Response(body=pdf.data, content_type="application/pdf", headers={
+        **PRIVATE_HEADERS, "Content-Disposition": f'attachment; filename="{pdf.filename}"'})
+
+
+async def manifest_create(request: web.Request) -> web.Response:
+    """A handover manifest of the chosen shipments for the chosen post office."""
+    principal, csrf = await _staff(request)
+    form = await _form(request, csrf)
+    try:
+        if not _codes(form):
+            raise _nothing_chosen()
+        cmd = printing.ManifestIn.model_validate({"tracking_codes": _codes(form),
+                                                  "post_office_code": str(form.get("post_office_code", ""))})
+        manifest = await printing.create_manifest(request.app[pool_key], principal, cmd, _clock(request))
+    except ValidationError:
+        return _message(request, principal, csrf, InvalidInput("Chọn bưu cục và tối đa 500 bưu gửi."))
+    except PostalError as exc:
+        return _message(request, principal, csrf, exc)
+    raise web.HTTPSeeOther(f"/staff/manifests/{manifest['id']}")
+
+
+async def manifest_page(request: web.Request) -> web.Response:
+    """A manifest: its shipments and the link to its PDF."""
+    principal, csrf = await _staff(request)
+    manifest = await printing.get_manifest(request.app[pool_key], principal, request.match_info["manifest_id"],
+                                           _clock(request))
+    return _render(request, "staff_manifest.html", {"principal": principal, "csrf": csrf, "m": manifest})
 
 
 def setup(app: web.Application) -> None:
     """Register this module's routes."""
+    app.router.add_get("/staff", home)
+    app.router.add_get("/staff/new", new_form)
+    app.router.add_post("/staff/new", new_submit)
+    app.router.add_get("/staff/wards", wards)
+    app.router.add_get("/staff/shipments/{code}", detail)
+    app.router.add_post("/staff/shipments/{code}/cancel", cancel)
+    app.router.add_post("/staff/print", print_many)
+    app.router.add_post("/staff/manifests", manifest_create)
+    app.router.add_get("/staff/manifests/{manifest_id}", manifest_page)
