@@ -14,8 +14,9 @@ Decisions written down here (they are part of the API contract):
 - **Late scans** (older than the newest applied event) are stored with ``applied: false``; they
   skip the transition check, never move the status and write no outbox row. A late ``delivered``
   still needs a well-formed proof, but its verification is not checked (``verified: false``).
-- **Races**: the status changes under the shipment's row lock; of racing scans one applies and the
-  others meet the new status (409 with ``current_status`` and ``allowed_events``) or turn late.
+- **Races**: the status changes under the shipment's row lock (``SELECT … FOR UPDATE``; the common
+  scans do it in one statement, see ``store.scans``); of racing scans one applies and the others
+  meet the new status (409 with ``current_status`` and ``allowed_events``) or turn late.
 - **Outbox**: every applied event writes ``shipment.status_changed`` in the same transaction.
 - **Failed delivery** (``delivery_failed``) needs a ``reason_code`` from :data:`FAILURE_REASONS`
   (``other`` also needs a ``note``).
@@ -40,6 +41,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -383,6 +385,60 @@ async def _replay(con: asyncpg.Connection, code: str, scan: ScanIn, clock: Clock
     return _replay_answer(stored, code, scan, clock)
 
 
+@dataclass(frozen=True)
+class DirectRule:
+    """How an event moves any shipment it is allowed for, whatever else the shipment holds."""
+
+    from_statuses: tuple[Status, ...]
+    to_status: Status
+    attempts_added: int
+
+
+# Events whose recording writes more than the event, the status and the outbox row, or whose
+# permission depends on more than the status (out_for_delivery: the attempt limit and the code).
+_LOCKED_EVENTS = frozenset({Event.delivered, Event.out_for_delivery, Event.cancel})
+
+
+@lru_cache(maxsize=64)
+def direct_rule(event: Event, max_attempts: int) -> DirectRule | None:
+    """The lifecycle's own answer, for every status, to "may a courier record ``event`` now?".
+
+    Only for events whose answer and outcome depend on the status alone (checked by a unit test
+    over every status and attempt count); None for the others and for events no status allows.
+    """
+    if event in _LOCKED_EVENTS:
+        return None
+    sources = tuple(s for s in Status if event in allowed_events(ShipmentState(s), max_attempts=max_attempts))
+    if not sources:
+        return None
+    before = ShipmentState(sources[0])
+    after = apply(before, event, max_attempts=max_attempts)
+    return DirectRule(sources, after.status, after.failed_attempts - before.failed_attempts)
+
+
+async def _direct(con: asyncpg.Connection, principal: Principal, code: str, scan: ScanIn,
+                  details: dict[str, Any], clock: Clock) -> ScanOutcome | None:
+    """One statement for the common scans; None when the shipment must be looked at under the lock
+    (not found, refused, late, or a replay of a refused event) to give the right answer."""
+    rule = direct_rule(scan.event, clock.settings.max_attempts)
+    if rule is None:
+        return None
+    event = await store.apply_direct(con, store.DirectWrite(
+        code=code, post_office_code=str(principal.post_office_code), event=scan.event.value,
+        to_status=rule.to_status.value, attempts_added=rule.attempts_added, completed=rule.to_status in TERMINAL,
+        occurred_at=scan.occurred_at, from_statuses=[s.value for s in rule.from_statuses],
+        actor_user_id=principal.user_id, client_event_id=str(scan.client_event_id),
+        lat=scan.location.lat if scan.location else None, lon=scan.location.lon if scan.location else None,
+        details=details, outbox_payload={"status": rule.to_status.value, "event": scan.event.value,
+                                         "occurred_at": scan.occurred_at.isoformat()},
+    ))
+    if event is None:
+        return None
+    summary = _summary(code, event["shipment_direction"], rule.to_status.value,
+                       event["shipment_failed_attempts"], clock)
+    return _answer(201, event, summary, clock)
+
+
 async def record_scan(pool: asyncpg.Pool, principal: Principal, scan: ScanIn, clock: Clock) -> ScanOutcome:
     """Record one courier scan: 201 with the new event and status, 200 for a replay (see the module notes)."""
     principal.require(Role.courier)
@@ -391,8 +447,10 @@ async def record_scan(pool: asyncpg.Pool, principal: Principal, scan: ScanIn, cl
     details = _base_details(scan)
     async with pool.acquire() as con:
         try:
-            async with con.transaction():
-                outcome = await _in_transaction(con, principal, code, scan, details, clock)
+            outcome: ScanOutcome | _Failed | None = await _direct(con, principal, code, scan, details, clock)
+            if outcome is None:
+                async with con.transaction():
+                    outcome = await _in_transaction(con, principal, code, scan, details, clock)
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name != store.CLIENT_EVENT_ID_UNIQUE:
                 raise

@@ -48,6 +48,18 @@ async def _init_connection(con: asyncpg.Connection) -> None:
     await con.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _reset_connection(con: asyncpg.Connection) -> None:
+    """Undo an open transaction before a connection goes back to the pool.
+
+    asyncpg's default reset also runs ``RESET ALL``, ``UNLISTEN *``, ``CLOSE ALL`` and an advisory
+    unlock: a round trip on every release for session state this service never leaves behind
+    (it sets no session settings, listens to nothing, holds no cursors or session-level locks on
+    pooled connections); on the scan path that round trip was a fifth of the work.
+    """
+    if con.is_in_transaction():
+        await con.execute("ROLLBACK")
+
+
 async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
     """A pool whose connections speak UTC and decode JSON."""
     pool = await asyncpg.create_pool(
@@ -55,6 +67,7 @@ async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
         min_size=min(settings.pool_min_size, settings.pool_max_size),
         max_size=settings.pool_max_size,
         init=_init_connection,
+        reset=_reset_connection,
         server_settings={"timezone": "UTC", "application_name": "postal"},
     )
     assert pool is not None

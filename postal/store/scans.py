@@ -1,8 +1,14 @@
 """Courier scans: the locked read and the one-statement write of the scan path, OTPs, attachments, lists.
 
-The scan path costs two statements inside its transaction: :func:`lock_for_scan` (the shipment
-row ``FOR UPDATE`` with what the rules need) and :func:`write_scan` (event, status and outbox row
-in one CTE). Everything else here serves the slower paths.
+Two ways to record a scan, both changing the status under the shipment's row lock:
+
+- :func:`apply_direct`, one statement for the events whose outcome depends on the current status
+  alone: it locks the row (``SELECT … FOR UPDATE`` in a CTE), moves the status only when the row is
+  in one of the statuses the service says allow the event and the scan is not late, and writes
+  the event and the outbox row in the same statement (so the same transaction). No row back means
+  "decide the slow way".
+- :func:`lock_for_scan` then :func:`write_scan` inside one transaction, for everything else (the
+  handover checks, one-time codes, late scans, refusals, replays).
 """
 
 from __future__ import annotations
@@ -18,14 +24,15 @@ from postal.errors import NotFound
 CLIENT_EVENT_ID_UNIQUE = "shipment_events_client_event_id_key"
 OPEN_STATUSES = ("created", "picked_up", "in_transit", "out_for_delivery", "delivery_failed")
 
-_LOCK_SQL = (
-    "SELECT s.id, s.tracking_code, s.direction, s.status, s.failed_attempts, s.verification_failures,"
+_ROW_COLUMNS = (
+    "s.id, s.tracking_code, s.direction, s.status, s.failed_attempts, s.verification_failures,"
     " s.citizen_id_number, s.otp_hash, s.otp_expires_at, s.agency_code, s.post_office_code,"
     " GREATEST(s.last_applied_at, (SELECT e.occurred_at FROM shipment_events e"
     "   WHERE e.shipment_id = s.id AND e.applied ORDER BY e.occurred_at DESC LIMIT 1)) AS newest_applied,"
     " (SELECT e.id FROM shipment_events e WHERE e.client_event_id = $3) AS known_event_id"
-    " FROM shipments s WHERE s.tracking_code = $1 AND s.post_office_code = $2 FOR UPDATE OF s"
 )
+_FROM = " FROM shipments s WHERE s.tracking_code = $1 AND s.post_office_code = $2"
+_LOCK_SQL = f"SELECT {_ROW_COLUMNS}{_FROM} FOR UPDATE OF s"
 
 _WRITE_SQL = (
     "WITH ev AS ("
@@ -43,6 +50,37 @@ _WRITE_SQL = (
     " FROM ev WHERE $8"
     ")"
     " SELECT ev.*, p.name AS post_office_name FROM ev LEFT JOIN post_offices p ON p.code = ev.post_office_code"
+)
+
+# One statement: lock, check, move the status, append the event and the outbox row.
+_DIRECT_SQL = (
+    "WITH cur AS ("
+    " SELECT s.id, s.status, s.last_applied_at FROM shipments s"
+    " WHERE s.tracking_code = $1 AND s.post_office_code = $2 FOR UPDATE"
+    "), upd AS ("
+    " UPDATE shipments s SET status = $3, failed_attempts = s.failed_attempts + $4, updated_at = now(),"
+    "  completed_at = CASE WHEN $5 THEN now() ELSE s.completed_at END,"
+    "  last_applied_at = GREATEST(s.last_applied_at, $6)"
+    " FROM cur WHERE s.id = cur.id AND cur.status = ANY($7::text[])"
+    "  AND (cur.last_applied_at IS NULL OR cur.last_applied_at <= $6)"
+    "  AND NOT EXISTS (SELECT 1 FROM shipment_events e"
+    "   WHERE e.shipment_id = cur.id AND e.applied AND e.occurred_at > $6)"
+    " RETURNING s.id, s.tracking_code, s.direction, s.agency_code, s.post_office_code, s.failed_attempts,"
+    "  cur.status AS from_status"
+    "), ev AS ("
+    " INSERT INTO shipment_events (shipment_id, event, occurred_at, actor_user_id, post_office_code,"
+    "  from_status, to_status, applied, client_event_id, lat, lon, details)"
+    " SELECT upd.id, $8, $6, $9, $10, upd.from_status, $3, true, $11, $12, $13, $14 FROM upd RETURNING *"
+    "), ob AS ("
+    " INSERT INTO outbox (topic, shipment_id, payload)"
+    " SELECT 'shipment.status_changed', upd.id, $15::jsonb || jsonb_build_object("
+    "  'tracking_code', upd.tracking_code, 'direction', upd.direction, 'agency_code', upd.agency_code,"
+    "  'post_office_code', upd.post_office_code, 'previous_status', upd.from_status, 'event_id', ev.id)"
+    " FROM upd, ev"
+    ")"
+    " SELECT ev.*, p.name AS post_office_name, upd.direction AS shipment_direction,"
+    "  upd.failed_attempts AS shipment_failed_attempts"
+    " FROM ev CROSS JOIN upd LEFT JOIN post_offices p ON p.code = ev.post_office_code"
 )
 
 
@@ -91,6 +129,39 @@ async def write_scan(con: asyncpg.Connection, w: ScanWrite) -> asyncpg.Record:
     )
     assert row is not None
     return row
+
+
+@dataclass(frozen=True)
+class DirectWrite:
+    """An event applied in one statement when the shipment's status is one of ``from_statuses``."""
+
+    code: str
+    post_office_code: str
+    event: str
+    to_status: str
+    attempts_added: int
+    completed: bool
+    occurred_at: datetime
+    from_statuses: list[str]
+    actor_user_id: int
+    client_event_id: str
+    lat: float | None
+    lon: float | None
+    details: dict[str, Any]
+    outbox_payload: dict[str, Any]
+
+
+async def apply_direct(con: asyncpg.Connection, w: DirectWrite) -> asyncpg.Record | None:
+    """The new event (with ``shipment_direction`` and ``shipment_failed_attempts``), or None when the
+    shipment is not visible, not in one of ``from_statuses``, or has a newer applied event.
+
+    A replayed ``client_event_id`` raises ``asyncpg.UniqueViolationError`` (nothing is written).
+    """
+    return await con.fetchrow(
+        _DIRECT_SQL, w.code, w.post_office_code, w.to_status, w.attempts_added, w.completed, w.occurred_at,
+        w.from_statuses, w.event, w.actor_user_id, w.post_office_code, w.client_event_id, w.lat, w.lon,
+        w.details, w.outbox_payload,
+    )
 
 
 async def event_by_client_id(con: asyncpg.Connection, client_event_id: str) -> asyncpg.Record | None:

@@ -245,3 +245,29 @@ async def test_openapi_lists_scans(client):
 
 async def test_now_iso_helper():
     assert now_iso().endswith("+00:00")
+
+
+async def test_racing_pickups_apply_once(client, world, db):
+    code = await create_shipment(client, world)
+    bodies = [scan_body(code, "picked_up", -1) for _ in range(8)]
+    responses = await asyncio.gather(*(scan(client, world, b) for b in bodies))
+    statuses = sorted(r.status for r in responses)
+    assert statuses == [201] + [409] * 7, statuses
+    assert await db.fetchval("SELECT count(*) FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id"
+                             " WHERE s.tracking_code = $1", code) == 1
+
+
+async def test_racing_arrivals_never_go_back(client, world, db):
+    code = await create_shipment(client, world)
+    await walk(client, world, code, ["picked_up"], start=-30)
+    bodies = [scan_body(code, "arrived", -20 + i) for i in range(10)]
+    responses = await asyncio.gather(*(scan(client, world, b) for b in reversed(bodies)))
+    assert all(r.status == 201 for r in responses)
+    row = await db.fetchrow("SELECT last_applied_at, status FROM shipments WHERE tracking_code = $1", code)
+    newest = await db.fetchval("SELECT max(occurred_at) FROM shipment_events e JOIN shipments s"
+                               " ON s.id = e.shipment_id WHERE s.tracking_code = $1", code)
+    assert row["status"] == "in_transit" and row["last_applied_at"] == newest
+    applied = await db.fetch("SELECT occurred_at FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id"
+                             " WHERE s.tracking_code = $1 AND e.applied ORDER BY e.id", code)
+    times = [r["occurred_at"] for r in applied]
+    assert times == sorted(times)  # applied events never went back in time

@@ -1,0 +1,378 @@
+"""Benchmark: scan ingest over HTTP on a real ``postal serve`` against a bare aiohttp + asyncpg endpoint.
+
+Run from the repo root: ``python -m bench.scans`` (``--check`` exits 1 when a target is missed).
+
+Both servers run as their own process on 127.0.0.1 against the same PostgreSQL server and the same
+freshly made database (``DATABASE_URL`` when set, else the embedded pgserver in
+``.postal-data-bench``) holding a few thousand shipments in ``in_transit``. Each request records an
+``arrived`` scan (allowed again from ``in_transit``, so the same shipments serve every round):
+
+- **postal**: ``POST /api/v1/scans`` with a courier's bearer token — token check, body validation,
+  the lifecycle rules under the row lock, event + status + outbox row, the JSON answer.
+- **bare**: ``POST /scan`` doing only the same INSERT of the event and UPDATE of the shipment, in
+  one transaction (one CTE statement: the cheapest form of that transaction), no auth, no rules.
+
+50 concurrent aiohttp clients drive each server for a bounded number of requests (at most
+``--seconds`` each); rounds alternate between the two and the best round of each counts, so a
+passing load on the machine hits both alike. Printed: events/s, p50, p99, and the ratio.
+Targets: postal ≥ 60 % of the bare endpoint's throughput, and postal's p99 < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPMENTS = 3000
+CONCURRENCY = 50
+REQUESTS = 6000
+WARMUP = 600
+ROUNDS = 3
+TARGET_RATIO = 0.60
+TARGET_P99_MS = 100.0
+POOL_SIZE = 20
+SECRET = "bench-secret-key-" + "x" * 32
+
+BARE_SQL = (
+    "WITH ev AS ("
+    " INSERT INTO shipment_events (shipment_id, event, occurred_at, actor_user_id, post_office_code,"
+    "  from_status, to_status, applied, client_event_id, lat, lon, details)"
+    " SELECT s.id, $2, $3, $4, s.post_office_code, s.status, 'in_transit', true, $5, NULL, NULL, '{}'::jsonb"
+    " FROM shipments s WHERE s.tracking_code = $1 RETURNING id, shipment_id"
+    "), upd AS ("
+    " UPDATE shipments SET status = 'in_transit', updated_at = now() FROM ev WHERE shipments.id = ev.shipment_id"
+    " RETURNING shipments.status"
+    ") SELECT ev.id, upd.status FROM ev, upd"
+)
+
+
+# ---------------------------------------------------------------------------
+# The database
+
+
+def _with_database(dsn: str, name: str) -> str:
+    return urlunsplit(urlsplit(dsn)._replace(path=f"/{name}"))
+
+
+def server_dsn() -> str:
+    """The PostgreSQL server to use: DATABASE_URL, or the embedded one kept for benchmarks."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    from postal.store.database import embedded_server_uri
+
+    return embedded_server_uri(ROOT / ".postal-data-bench" / "pg")
+
+
+@contextlib.asynccontextmanager
+async def bench_database(admin_dsn: str) -> AsyncIterator[str]:
+    """A fresh database, migrated and filled, dropped afterwards."""
+    name = f"postal_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(admin_dsn)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        dsn = _with_database(admin_dsn, name)
+        await _fill(dsn)
+        yield dsn
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _fill(dsn: str) -> None:
+    from postal.domain.access import Role
+    from postal.domain.codes import make_s10
+    from postal.services import accounts
+    from postal.services.setup import prepare_database
+    from postal.store.database import connect
+
+    con = await connect(dsn)
+    try:
+        await prepare_database(con)
+        await accounts.add_post_office(con, "BC-BENCH", "Bưu cục đo tải", "25")
+        await accounts.add_agency(con, accounts.NewAgency("AG-BENCH", "Trung tâm đo tải", "25", "08707", "BC-BENCH"))
+        await accounts.add_user(con, "bench-courier", Role.courier, post_office_code="BC-BENCH")
+        await accounts.add_user(con, "bench-staff", Role.staff, agency_code="AG-BENCH")
+        await con.execute(_SHIPMENTS_SQL, [make_s10("RA", n) for n in range(1, SHIPMENTS + 1)])
+        await con.execute("VACUUM ANALYZE")
+    finally:
+        await con.close()
+
+
+# Demo-like shipments, already picked up and travelling; tracking codes follow the real S10 rules.
+_SHIPMENTS_SQL = """
+INSERT INTO shipments (tracking_code, direction, status, agency_code, post_office_code, dossier_code,
+    procedure_code, procedure_name, appointment_date, citizen_name, citizen_phone, citizen_id_number,
+    address_line, ward_code, province_code, due_date, created_by)
+SELECT code, CASE WHEN n % 3 = 0 THEN 'pickup' ELSE 'delivery' END, 'in_transit', 'AG-BENCH', 'BC-BENCH',
+       '000.00.15.H62-260315-' || lpad(n::text, 5, '0'), '1.004227', 'Cấp đổi giấy phép lái xe',
+       current_date + 3, 'Nguyễn Thị Hồng Nhung', '0912345678', '001199012345',
+       'Số ' || n || ' đường Hùng Vương', '08707', '25', current_date + 3,
+       (SELECT id FROM users WHERE username = 'bench-staff')
+FROM unnest($1::text[]) WITH ORDINALITY AS t(code, n)
+"""
+
+
+async def _codes_and_token(dsn: str) -> tuple[list[str], str]:
+    from postal.services import accounts
+    from postal.store.database import connect
+
+    con = await connect(dsn)
+    try:
+        codes = [r["tracking_code"] for r in await con.fetch("SELECT tracking_code FROM shipments ORDER BY id")]
+        return codes, await accounts.create_token(con, "bench-courier")
+    finally:
+        await con.close()
+
+
+# ---------------------------------------------------------------------------
+# The two servers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def process(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process, terminated (then killed) on the way out."""
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=log)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+async def wait_ready(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}")
+            with contextlib.suppress(aiohttp.ClientError):
+                async with http.get(url) as resp:
+                    if resp.status == 200:
+                        return
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"server not ready: {url}")
+
+
+def postal_command(port: int, loop: str) -> list[str]:
+    """``postal serve`` as a user runs it; with ``--loop uvloop`` started on uvloop's event loop."""
+    serve = ["serve", "--no-workers", "--host", "127.0.0.1", "--port", str(port)]
+    if loop == "uvloop":
+        code = ("import asyncio, sys, uvloop; asyncio.set_event_loop_policy(uvloop.EventLoopPolicy());"
+                " from postal.cli import main; sys.exit(main(sys.argv[1:]))")
+        return [sys.executable, "-W", "ignore::DeprecationWarning", "-c", code, *serve]
+    return [sys.executable, "-m", "postal.cli", *serve]
+
+
+def postal_env(dsn: str, data_dir: str, log_level: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": dsn, "POSTAL_SECRET_KEY": SECRET, "POSTAL_DATA_DIR": data_dir,
+            "POSTAL_POOL_MAX_SIZE": str(POOL_SIZE), "POSTAL_POOL_MIN_SIZE": str(POOL_SIZE),
+            "POSTAL_LOG_LEVEL": log_level}
+
+
+async def bare_app(dsn: str) -> object:
+    """The baseline: aiohttp + asyncpg, parse JSON, one transaction with the INSERT and the UPDATE."""
+    from aiohttp import web
+
+    async def reset(con: asyncpg.Connection) -> None:  # the same release as postal's pool: no extra round trip
+        if con.is_in_transaction():
+            await con.execute("ROLLBACK")
+
+    pool = await asyncpg.create_pool(dsn, min_size=POOL_SIZE, max_size=POOL_SIZE, reset=reset,
+                                     server_settings={"timezone": "UTC"})
+    courier_id = await pool.fetchval("SELECT id FROM users WHERE username = 'bench-courier'")
+
+    async def scan(request: web.Request) -> web.Response:
+        body = json.loads(await request.read())
+        occurred = datetime.fromisoformat(body["occurred_at"])
+        async with pool.acquire() as con:
+            row = await con.fetchrow(BARE_SQL, body["code"], body["event"], occurred, courier_id,
+                                     uuid.UUID(body["client_event_id"]))
+        return web.json_response({"event": {"id": row["id"]}, "status": row["status"]}, status=201)
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_post("/scan", scan)
+    app.router.add_get("/healthz", health)
+    return app
+
+
+def run_bare_server(port: int, dsn: str, loop: str) -> None:
+    """``python -m bench.scans --bare-server PORT DSN LOOP``: the baseline server in its own process."""
+    from aiohttp import web
+
+    if loop == "uvloop":
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    web.run_app(bare_app(dsn), host="127.0.0.1", port=port, print=None, access_log=None)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------
+# The load
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+    cpu_ms: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return (self.requests - self.errors) / self.seconds
+
+    def quantile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def line(self) -> str:
+        return (f"{self.name:7} {self.rate:8.0f} events/s   p50 {self.quantile(0.50):6.1f} ms   "
+                f"p99 {self.quantile(0.99):6.1f} ms   server CPU {self.cpu_ms:5.2f} ms/request   "
+                f"({self.requests} requests, {self.errors} errors, {self.seconds:.1f} s)")
+
+
+async def drive(name: str, url: str, headers: dict[str, str], codes: list[str], total: int,
+                max_seconds: float) -> Result:
+    """``total`` scans from CONCURRENCY clients, stopping early after ``max_seconds``."""
+    counter = iter(range(total))
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + max_seconds
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+
+    async def client(http: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        for i in counter:
+            if time.monotonic() > deadline:
+                return
+            body = {"code": codes[i % len(codes)], "event": "arrived",
+                    "occurred_at": datetime.now(UTC).isoformat(), "client_event_id": str(uuid.uuid4())}
+            started = time.perf_counter()
+            async with http.post(url, json=body, headers=headers) as resp:
+                await resp.read()
+                ok = resp.status in (200, 201)
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += 0 if ok else 1
+
+    async with aiohttp.ClientSession(connector=connector) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(http) for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - started
+    return Result(name, len(latencies), errors, elapsed, latencies)
+
+
+async def bench(args: argparse.Namespace) -> int:
+    admin = server_dsn()
+    async with bench_database(admin) as dsn:
+        codes, token = await _codes_and_token(dsn)
+        postal_port, bare_port = free_port(), free_port()
+        bare_cmd = [sys.executable, "-W", "ignore::DeprecationWarning", "-m", "bench.scans", "--bare-server",
+                    str(bare_port), dsn, args.loop]
+        with tempfile.TemporaryDirectory() as data_dir, \
+                process(postal_command(postal_port, args.loop), postal_env(dsn, data_dir, args.log_level)) \
+                as postal_proc, \
+                process(bare_cmd, dict(os.environ)) as bare_proc:
+            await wait_ready(f"http://127.0.0.1:{postal_port}/healthz", postal_proc)
+            await wait_ready(f"http://127.0.0.1:{bare_port}/healthz", bare_proc)
+            targets = {
+                "bare": (f"http://127.0.0.1:{bare_port}/scan", {}, bare_proc.pid),
+                "postal": (f"http://127.0.0.1:{postal_port}/api/v1/scans", {"Authorization": f"Bearer {token}"},
+                           postal_proc.pid),
+            }
+            best: dict[str, Result] = {}
+            for name, (url, headers, _pid) in targets.items():
+                await drive(name, url, headers, codes, WARMUP, args.seconds)
+            for _ in range(args.rounds):
+                for name, (url, headers, pid) in targets.items():
+                    cpu_before = cpu_seconds(pid)
+                    result = await drive(name, url, headers, codes, args.requests, args.seconds)
+                    result.cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000 / max(1, result.requests)
+                    print("  round:", result.line(), flush=True)
+                    if result.errors == 0 and (name not in best or result.rate > best[name].rate):
+                        best[name] = result
+    return report(best, args.check)
+
+
+def report(best: dict[str, Result], check: bool) -> int:
+    if set(best) != {"bare", "postal"}:
+        print("a server answered errors in every round: no figures", file=sys.stderr)
+        return 1
+    bare, postal = best["bare"], best["postal"]
+    ratio = postal.rate / bare.rate
+    print(f"scan ingest, {CONCURRENCY} concurrent clients, {SHIPMENTS} shipments, best of the rounds")
+    print(bare.line())
+    print(postal.line())
+    ok = ratio >= TARGET_RATIO and postal.quantile(0.99) < TARGET_P99_MS
+    print(f"ratio postal/bare: {ratio:.2f} (target ≥ {TARGET_RATIO:.2f}); postal p99 "
+          f"{postal.quantile(0.99):.1f} ms (target < {TARGET_P99_MS:.0f} ms): {'OK' if ok else 'MISSED'}")
+    return 1 if check and not ok else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scans", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=REQUESTS, help=f"scans per round (default {REQUESTS})")
+    parser.add_argument("--seconds", type=float, default=60, help="time bound per round (default 60)")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"rounds per server (default {ROUNDS})")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+                        help="event loop of both servers (default asyncio, as `postal serve` runs)")
+    parser.add_argument("--log-level", default="INFO",
+                        help="POSTAL_LOG_LEVEL of postal serve (default INFO: one access-log line per request)")
+    parser.add_argument("--bare-server", nargs=3, metavar=("PORT", "DSN", "LOOP"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.bare_server:
+        run_bare_server(int(args.bare_server[0]), args.bare_server[1], args.bare_server[2])
+        return 0
+    with contextlib.suppress(ImportError):
+        import uvloop  # the load generator's own overhead, kept small for both servers alike
+
+        return uvloop.run(bench(args))
+    return asyncio.run(bench(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
