@@ -159,6 +159,8 @@ async def test_racing_scans_apply_once(client, world, db):
     await walk(client, world, code, ["picked_up", "out_for_delivery"], start=-10)
     bodies = [scan_body(code, "delivery_failed", reason_code="absent") for _ in range(4)]
     bodies += [scan_body(code, "delivered", proof=delivery_proof()) for _ in range(4)]
+    for body in bodies:  # one instant: none is late, so every loser meets the winner's status
+        body["occurred_at"] = bodies[0]["occurred_at"]
     responses = await asyncio.gather(*(scan(client, world, b) for b in bodies))
     statuses = [r.status for r in responses]
     assert statuses.count(201) == 1, statuses
@@ -247,9 +249,22 @@ async def test_now_iso_helper():
     assert now_iso().endswith("+00:00")
 
 
+async def test_racing_pickups_at_different_instants(client, world, db):
+    code = await create_shipment(client, world)
+    bodies = [scan_body(code, "picked_up", -1 + i / 100) for i in range(8)]
+    responses = await asyncio.gather(*(scan(client, world, b) for b in bodies))
+    applied = [(await r.json())["event"]["applied"] for r in responses if r.status == 201]
+    assert applied.count(True) == 1  # the others are refused, or kept as late scans
+    assert all(r.status in (201, 409) for r in responses)
+    assert await db.fetchval("SELECT count(*) FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id"
+                             " WHERE s.tracking_code = $1 AND e.applied", code) == 1
+
+
 async def test_racing_pickups_apply_once(client, world, db):
     code = await create_shipment(client, world)
     bodies = [scan_body(code, "picked_up", -1) for _ in range(8)]
+    for body in bodies:  # one instant: none is late, so the losers are refused
+        body["occurred_at"] = bodies[0]["occurred_at"]
     responses = await asyncio.gather(*(scan(client, world, b) for b in bodies))
     statuses = sorted(r.status for r in responses)
     assert statuses == [201] + [409] * 7, statuses
