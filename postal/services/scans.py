@@ -7,7 +7,7 @@ Decisions written down here (they are part of the API contract):
 - **Code**: the tracking code (any case, spaces), the whole QR payload URL, or ``CODE.SIG``. A
   signature that does not sign the code is refused (422 on ``code``): a forged QR is never accepted.
 - **Time**: ``occurred_at`` is the device time with a time zone; more than
-  :data:`FUTURE_TOLERANCE` ahead of the server is refused (422).
+  :data:`FUTURE_TOLERANCE` ahead of the server, or older than :data:`MAX_AGE`, is refused (422).
 - **Replays**: a ``client_event_id`` already stored for the same shipment and event answers 200
   with the stored event (whatever happened since). One stored for another shipment or another
   event is a client bug and answers 409, never a silent 200.
@@ -89,6 +89,7 @@ from postal.store import scans as store
 from postal.store import shipments as shipments_store
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
+MAX_AGE = timedelta(days=365)
 OTP_TTL = timedelta(hours=24)
 MAX_BATCH = 500
 MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
@@ -119,6 +120,20 @@ class LocationIn(_In):
     lon: float = Field(ge=-180, le=180)
 
 
+class VerificationIn(_In):
+    method: str | None = Field(default=None, max_length=20, description="id_last4 | otp")
+    value: str | None = Field(default=None, max_length=20)
+
+
+class ProofIn(_In):
+    """The handover proof; its rules are the lifecycle's (``validate_proof``), checked by the service."""
+
+    recipient_name: str | None = Field(default=None, max_length=300)
+    relationship: str | None = Field(default=None, max_length=20, description="self | authorized")
+    authorization_number: str | None = Field(default=None, max_length=200)
+    verification: VerificationIn | None = None
+
+
 class ScanIn(_In):
     """One scan (SPEC §5 scan body)."""
 
@@ -127,7 +142,7 @@ class ScanIn(_In):
     occurred_at: AwareDatetime
     client_event_id: UUID
     location: LocationIn | None = None
-    proof: dict[str, Any] | None = Field(
+    proof: ProofIn | None = Field(
         default=None,
         description="Bắt buộc khi 'delivered': recipient_name, relationship (self|authorized), "
                     "authorization_number, verification {method: id_last4|otp, value}",
@@ -165,6 +180,11 @@ def resolve_code(text: str, key: bytes) -> str:
 
 
 def _check_time(occurred_at: datetime, clock: Clock) -> None:
+    """Refuse device times in the future (beyond the tolerance) or too old to be a real scan."""
+    if not 2000 <= occurred_at.year <= 2100 or occurred_at < clock.now() - MAX_AGE:
+        raise codes.invalid(
+            "occurred_at", "Thời điểm sự kiện quá cũ: hãy kiểm tra đồng hồ và múi giờ của thiết bị."
+        )
     if occurred_at > clock.now() + FUTURE_TOLERANCE:
         raise codes.invalid(
             "occurred_at", "Thời điểm sự kiện ở tương lai: hãy kiểm tra đồng hồ và múi giờ của thiết bị."
@@ -217,6 +237,13 @@ def _proof_details(direction: Direction, proof: Proof, verified: bool) -> dict[s
     return details
 
 
+def _check_proof_text(proof: Proof) -> None:
+    """Names and numbers kept with the event hold no control characters (the lifecycle only trims them)."""
+    codes.clean_text(proof.recipient_name, "proof.recipient_name", max_length=200)
+    if proof.authorization_number is not None:
+        codes.clean_text(proof.authorization_number, "proof.authorization_number", max_length=100)
+
+
 def _verify(row: asyncpg.Record, proof: Proof, clock: Clock) -> None:
     """Raise Locked when locked, VerificationFailed when the digits or the code are wrong."""
     if row["verification_failures"] >= MAX_VERIFICATION_TRIES:
@@ -251,7 +278,8 @@ def _plan(row: asyncpg.Record, scan: ScanIn, details: dict[str, Any], principal:
     late = is_late(scan.occurred_at, row["newest_applied"])
     after = state if late else apply(state, scan.event, max_attempts=clock.settings.max_attempts)
     if scan.event is Event.delivered:
-        proof = validate_proof(direction, scan.proof)
+        proof = validate_proof(direction, scan.proof.model_dump(exclude_none=True) if scan.proof else None)
+        _check_proof_text(proof)
         if direction is Direction.delivery and not late:
             _verify(row, proof, clock)
         details = details | _proof_details(direction, proof, verified=not late)

@@ -196,11 +196,6 @@ async def clear_otp(con: asyncpg.Connection, shipment_id: int) -> None:
     await con.execute("UPDATE shipments SET otp_hash = NULL, otp_expires_at = NULL WHERE id = $1", shipment_id)
 
 
-async def reset_verification(con: asyncpg.Connection, shipment_id: int) -> None:
-    """Unlock the handover after staff checked the situation."""
-    await con.execute("UPDATE shipments SET verification_failures = 0 WHERE id = $1", shipment_id)
-
-
 @dataclass(frozen=True)
 class NewAttachment:
     """A checked image to keep with an event."""
