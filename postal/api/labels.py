@@ -114,7 +114,7 @@ OPERATIONS: list[Operation] = [
     Operation("GET", "/shipments/{code}/label.pdf", label, "Nhãn (phiếu gửi) của một bưu gửi: A6 hoặc A4",
               {200: "pdf"}, query=printing.LabelQuery, errors=(400, 401, 403, 404, 409, 422), tags=_TAGS),
     Operation("POST", "/labels", batch, "Một tệp PDF nhiều nhãn (A4: 4 nhãn mỗi trang), tối đa 500",
-              {200: "pdf"}, body=printing.LabelBatch, tags=_TAGS),
+              {200: "pdf"}, body=printing.LabelBatch, errors=(400, 401, 403, 404, 409, 422), tags=_TAGS),
     Operation("GET", "/shipments/{code}/pickup-slip.pdf", pickup_slip, "Phiếu gửi hồ sơ (chiều thu gom)",
               {200: "pdf"}, errors=(400, 401, 403, 404, 409), tags=_TAGS),
     Operation("GET", "/shipments/{code}/prints", prints, "Lịch sử in của một bưu gửi", {200: PrintHistory},

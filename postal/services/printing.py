@@ -4,22 +4,25 @@ Decisions written down here (they are part of the API contract):
 
 - **Who**: staff and integrations (both bound to one agency: the one-stop software may print from its
   own screens) print slips and pickup slips of their agency's shipments, admins of any agency.
-  Couriers are refused (403). Another agency's shipment is a 404 (single) or a named 422 (batch).
+  Couriers are refused (403). Another agency's shipment is not found (404), as SPEC §5 says.
 - **What the slip says**: ``delivery`` goes from the agency (name, street line, ward, province) to
   the citizen (name, street line, ward, province, phone); ``pickup`` the other way round. The QR code
   holds only the signed link (``qr_payload``), the barcode only the tracking code.
 - **Batches** (``POST /labels``): 1–500 codes, in any case and with spaces; a code given twice is
-  printed once, at its first place. If any code is malformed, unknown, another agency's or
-  cancelled, nothing is rendered and the answer is 422 naming each (``tracking_codes.N``).
+  printed once, at its first place. If any code is refused nothing is rendered, and the problem names
+  every refused code (``errors[].field`` = ``tracking_codes.N``, N its place in the request): 404 when
+  any is not found (malformed, unknown or another agency's — as for one slip), else 409 (cancelled).
   A cancelled shipment gets no slip (single: 409), so no courier is sent for it.
 - **Pickup slip** (phiếu gửi hồ sơ): ``pickup`` shipments only (``delivery``: 409).
-- **Manifests**: listed shipments must be the agency's, of the given post office, and still
-  ``created`` (not yet taken by the courier) — else 422 naming them. A manifest stays open until
-  its shipments are picked up, and since a shipment never returns to ``created`` it can be on one
-  manifest at most: already listed → 409 naming the manifest. The shipment rows are locked while
-  checking, and a unique index decides any race. Manifests are immutable (no update or delete,
-  enforced by triggers). Ids read ``BK-yyyymmdd-nnnn`` (local day, numbered per day). They are
-  visible to the agency's staff and integrations, the post office's couriers, and admins.
+- **Manifests**: listed shipments must be visible to the agency (else 404 naming them), of the
+  given, existing post office (else 422), and still ``created``, i.e. not yet taken by the courier
+  (else 409). A manifest stays open until its shipments are picked up, and since a shipment never
+  returns to ``created`` it can be on one manifest at most: already listed → 409 naming the manifest.
+  When refusals differ the status is the first of 404, 422, 409 and ``errors`` names them all. The
+  shipment rows are locked (in id order) while checking, and a unique index decides any race.
+  Manifests are immutable (no update or delete, enforced by triggers). Ids read ``BK-yyyymmdd-nnnn``
+  (local day, numbered per day). They are visible to the agency's staff and integrations, the post
+  office's couriers, and admins.
 - **Print log**: each slip, batch, pickup slip and manifest PDF served writes a ``print_log`` row per
   shipment (document ``label``, ``labels``, ``pickup_slip``, ``manifest``; who; when) after it was
   rendered; a refused request writes nothing. ``GET /shipments/{code}/prints`` shows the history.
@@ -31,9 +34,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field
@@ -53,8 +57,11 @@ from postal.store import shipments as shipments_store
 
 MAX_BATCH = 500
 Format = Literal["a6", "a4"]
+Code = Annotated[str, Field(max_length=64)]
 PRINTERS = (Role.staff, Role.integration, Role.admin)
 MANIFEST_MAKERS = (Role.staff, Role.integration)
+POST_OFFICE_CODE = re.compile(r"[A-Za-z0-9._-]{1,32}\Z")  # as the post_offices table's CHECK
+MANIFEST_ID = re.compile(r"BK-[0-9]{8}-[0-9]{4,9}\Z")
 
 
 class _In(BaseModel):
@@ -71,9 +78,9 @@ class LabelBatch(_In):
     """Body of ``POST /labels``."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [
-        {"tracking_codes": ["RA000000015VN", "RA000000029VN"], "format": "a4"}]})
+        {"tracking_codes": ["RA000000014VN"], "format": "a4"}]})
 
-    tracking_codes: list[str] = Field(min_length=1, max_length=MAX_BATCH)
+    tracking_codes: list[Code] = Field(min_length=1, max_length=MAX_BATCH)
     format: Format = "a6"
 
 
@@ -81,9 +88,9 @@ class ManifestIn(_In):
     """Body of ``POST /manifests``."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [
-        {"tracking_codes": ["RA000000015VN"], "post_office_code": "VP-01"}]})
+        {"tracking_codes": ["RA000000014VN"], "post_office_code": "PO-1"}]})
 
-    tracking_codes: list[str] = Field(min_length=1, max_length=MAX_BATCH)
+    tracking_codes: list[Code] = Field(min_length=1, max_length=MAX_BATCH)
     post_office_code: str = Field(min_length=1, max_length=32)
 
 
@@ -160,39 +167,69 @@ def _code_or_404(text: str) -> str:
         raise NotFound(f"Không tìm thấy bưu gửi {text[:40]!r}.") from None
 
 
-def _unique_codes(texts: list[str]) -> tuple[list[tuple[int, str]], list[FieldError]]:
-    """(first index, canonical code) for each distinct code, and an error per malformed one."""
+def _shown(text: str) -> str:
+    """A refused input as it may appear in a message: printable characters only, cut short."""
+    return "".join(ch for ch in text if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF)[:40]
+
+
+def _unique_codes(texts: list[str]) -> list[tuple[int, str]]:
+    """(first index, code) per distinct code: canonical S10 when well-formed, else a printable
+    rendering of the input (no shipment has it, so it is reported as not found)."""
     seen: set[str] = set()
-    out, errors = [], []
+    out = []
     for i, text in enumerate(texts):
         try:
             code = codes.normalize_s10(text, f"tracking_codes.{i}")
         except InvalidInput:
-            errors.append(FieldError(f"tracking_codes.{i}", f"'{text[:40]}' không phải mã bưu gửi hợp lệ."))
-            continue
+            code = f"'{_shown(text)}'"
         if code not in seen:
             seen.add(code)
             out.append((i, code))
-    return out, errors
+    return out
 
 
-def _refuse(errors: list[FieldError], what: str) -> InvalidInput:
-    named = ", ".join(e.field for e in errors[:10]) + ("…" if len(errors) > 10 else "")
-    return InvalidInput(f"{what}: {len(errors)} mã không dùng được ({named}); không có gì được in.", errors=errors)
+def _lookup_codes(wanted: list[tuple[int, str]]) -> list[str]:
+    """The codes worth a database lookup (well-formed S10 codes only)."""
+    return [code for _, code in wanted if codes.is_s10(code)]
 
 
-def _missing(wanted: list[tuple[int, str]], found: dict[str, asyncpg.Record]) -> list[FieldError]:
-    return [
-        FieldError(f"tracking_codes.{i}", f"Không tìm thấy bưu gửi {code} (hoặc không thuộc cơ quan của bạn).")
-        for i, code in wanted if code not in found
-    ]
+@dataclass
+class Refusals:
+    """Why listed codes were refused, each with the status it calls for; raised as one problem."""
+
+    what: str
+    items: list[tuple[int, FieldError]] = field(default_factory=list)
+
+    def add(self, status: int, index: int | None, message: str, name: str = "") -> None:
+        self.items.append((status, FieldError(name or f"tracking_codes.{index}", message)))
+
+    def raise_if_any(self) -> None:
+        """404 if any code is not found, else 422 (bad field values), else 409 (state); every refusal named."""
+        if not self.items:
+            return
+        statuses = {status for status, _ in self.items}
+        errors = [e for _, e in sorted(self.items, key=lambda item: _position(item[1]))]
+        named = ", ".join(e.field for e in errors[:10]) + ("…" if len(errors) > 10 else "")
+        detail = f"{self.what}: {len(errors)} lỗi ({named}); không có gì được ghi hay in. " + errors[0].message
+        kind = NotFound if 404 in statuses else InvalidInput if 422 in statuses else Conflict
+        raise kind(detail, errors=errors)
 
 
-def _cancelled(wanted: list[tuple[int, str]], found: dict[str, asyncpg.Record]) -> list[FieldError]:
-    return [
-        FieldError(f"tracking_codes.{i}", f"Bưu gửi {code} đã huỷ; không in nhãn.")
-        for i, code in wanted if code in found and found[code]["status"] == "cancelled"
-    ]
+def _position(e: FieldError) -> int:
+    tail = e.field.rsplit(".", 1)[-1]
+    return int(tail) if tail.isdigit() else -1
+
+
+def _check_found(wanted: list[tuple[int, str]], found: dict[str, asyncpg.Record], refusals: Refusals) -> None:
+    for i, code in wanted:
+        if code not in found:
+            refusals.add(404, i, f"Không tìm thấy bưu gửi {code} (hoặc không thuộc cơ quan của bạn).")
+
+
+def _check_not_cancelled(wanted: list[tuple[int, str]], found: dict[str, asyncpg.Record], refusals: Refusals) -> None:
+    for i, code in wanted:
+        if code in found and found[code]["status"] == "cancelled":
+            refusals.add(409, i, f"Bưu gửi {code} đã huỷ; không in nhãn.")
 
 
 async def _one(pool: asyncpg.Pool, principal: Principal, code: str) -> asyncpg.Record:
@@ -232,13 +269,13 @@ async def label_pdf(pool: asyncpg.Pool, principal: Principal, code: str, fmt: Fo
 async def labels_pdf(pool: asyncpg.Pool, principal: Principal, batch: LabelBatch, clock: Clock) -> Pdf:
     """One PDF with the slips of many shipments (A4: four per sheet), all or nothing."""
     principal.require(*PRINTERS)
-    wanted, errors = _unique_codes(batch.tracking_codes)
+    wanted = _unique_codes(batch.tracking_codes)
     async with pool.acquire() as con:
-        found = await store.printable(con, [c for _, c in wanted], scope_of(principal))
-    errors = sorted(errors + _missing(wanted, found) + _cancelled(wanted, found),
-                    key=lambda e: int(e.field.rsplit(".", 1)[1]))
-    if errors:
-        raise _refuse(errors, "Không in được lô nhãn")
+        found = await store.printable(con, _lookup_codes(wanted), scope_of(principal))
+    refusals = Refusals("Không in được lô nhãn")
+    _check_found(wanted, found, refusals)
+    _check_not_cancelled(wanted, found, refusals)
+    refusals.raise_if_any()
     now = _local_now(clock)
     rows = [found[code] for _, code in wanted]
     data = await asyncio.to_thread(labels.render_slips, [to_slip(r, clock, now) for r in rows], batch.format)
@@ -276,56 +313,50 @@ async def print_history(pool: asyncpg.Pool, principal: Principal, code: str, clo
 # Manifests
 
 
-def _manifest_errors(
-    wanted: list[tuple[int, str]], found: dict[str, asyncpg.Record], post_office: str
-) -> list[FieldError]:
-    """Why listed shipments may not go on a manifest to ``post_office`` (missing, other office, not created)."""
-    errors = _missing(wanted, found)
+def _check_listable(
+    wanted: list[tuple[int, str]], found: dict[str, asyncpg.Record], post_office: str, refusals: Refusals
+) -> None:
+    """Listed shipments must be of ``post_office`` (422) and still ``created`` (409)."""
     for i, code in wanted:
         row = found.get(code)
         if row is None:
             continue
         if row["post_office_code"] != post_office:
-            message = f"Bưu gửi {code} thuộc bưu cục {row['post_office_code']}, không phải {post_office}."
-            errors.append(FieldError(f"tracking_codes.{i}", message))
+            refusals.add(422, i, f"Bưu gửi {code} thuộc bưu cục {row['post_office_code']}, không phải {post_office}.")
         elif row["status"] != "created":
-            errors.append(FieldError(f"tracking_codes.{i}", f"Bưu gửi {code} đang ở trạng thái {row['status']}; "
-                                     "bảng kê chỉ nhận bưu gửi chưa được bưu tá nhận (created)."))
-    return errors
+            refusals.add(409, i, f"Bưu gửi {code} đang ở trạng thái {row['status']}; "
+                                 "bảng kê chỉ nhận bưu gửi chưa được bưu tá nhận (created).")
 
 
-def _already_listed(wanted: list[tuple[int, str]], found: dict[str, asyncpg.Record],
-                    listed: dict[int, str]) -> list[FieldError]:
-    return [
-        FieldError(f"tracking_codes.{i}", f"Bưu gửi {code} đã có trong bảng kê {listed[found[code]['id']]}.")
-        for i, code in wanted if found[code]["id"] in listed
-    ]
+def _check_unlisted(
+    wanted: list[tuple[int, str]], found: dict[str, asyncpg.Record], listed: dict[int, str], refusals: Refusals
+) -> None:
+    for i, code in wanted:
+        if code in found and found[code]["id"] in listed:
+            refusals.add(409, i, f"Bưu gửi {code} đã có trong bảng kê {listed[found[code]['id']]}.")
 
 
-async def _check_post_office(con: asyncpg.Connection, code: str) -> None:
-    if not await accounts_store.post_office_exists(con, code):
-        raise InvalidInput(f"Không có bưu cục mã {code[:32]}.",
-                           errors=[FieldError("post_office_code", f"Không có bưu cục mã {code[:32]}.")])
+async def _post_office_exists(con: asyncpg.Connection, code: str) -> bool:
+    return bool(POST_OFFICE_CODE.match(code)) and await accounts_store.post_office_exists(con, code)
 
 
 async def create_manifest(pool: asyncpg.Pool, principal: Principal, cmd: ManifestIn, clock: Clock) -> dict[str, Any]:
     """Write a handover manifest of ``created`` shipments for one post office; see the module notes."""
     principal.require(*MANIFEST_MAKERS)
-    wanted, errors = _unique_codes(cmd.tracking_codes)
-    if errors:
-        raise _refuse(errors, "Không lập được bảng kê")
+    wanted = _unique_codes(cmd.tracking_codes)
+    refusals = Refusals("Không lập được bảng kê")
     async with pool.acquire() as con, con.transaction():
-        await _check_post_office(con, cmd.post_office_code)
-        found = await store.printable(con, [c for _, c in wanted], scope_of(principal), lock=True)
-        errors = _manifest_errors(wanted, found, cmd.post_office_code)
-        if errors:
-            raise _refuse(sorted(errors, key=lambda e: int(e.field.rsplit(".", 1)[1])), "Không lập được bảng kê")
-        ids = [found[code]["id"] for _, code in wanted]
-        conflicts = _already_listed(wanted, found, await manifest_store.memberships(con, ids))
-        if conflicts:
-            raise Conflict("Một bưu gửi chỉ nằm trong một bảng kê: "
-                           + ", ".join(e.message for e in conflicts[:5]), errors=conflicts)
-        new = manifest_store.NewManifest(str(principal.agency_code), cmd.post_office_code, principal.user_id, ids)
+        found = await store.printable(con, _lookup_codes(wanted), scope_of(principal), lock=True)
+        _check_found(wanted, found, refusals)
+        if not await _post_office_exists(con, cmd.post_office_code):
+            refusals.add(404, None, f"Không có bưu cục mã {_shown(cmd.post_office_code)}.", name="post_office_code")
+        else:
+            _check_listable(wanted, found, cmd.post_office_code, refusals)
+        ids = [row["id"] for row in found.values()]
+        _check_unlisted(wanted, found, await manifest_store.memberships(con, ids), refusals)
+        refusals.raise_if_any()
+        new = manifest_store.NewManifest(str(principal.agency_code), cmd.post_office_code, principal.user_id,
+                                         [found[code]["id"] for _, code in wanted])
         manifest_id = await manifest_store.insert_manifest(con, new, clock.today())
         return await _manifest_view(con, manifest_id, Scope(), clock)
 
@@ -345,6 +376,12 @@ def _manifest_json(header: asyncpg.Record, items: list[asyncpg.Record], clock: C
     }
 
 
+def _manifest_id_or_404(text: str) -> str:
+    if not MANIFEST_ID.match(text):
+        raise NotFound(f"Không tìm thấy bảng kê {_shown(text)}.")
+    return text
+
+
 async def _manifest_view(con: asyncpg.Connection, manifest_id: str, scope: Scope, clock: Clock) -> dict[str, Any]:
     header = await manifest_store.get_manifest(con, manifest_id, scope)
     return _manifest_json(header, await manifest_store.items_of(con, manifest_id), clock)
@@ -356,6 +393,7 @@ READERS = (Role.staff, Role.integration, Role.courier, Role.admin)
 async def get_manifest(pool: asyncpg.Pool, principal: Principal, manifest_id: str, clock: Clock) -> dict[str, Any]:
     """A manifest as JSON, if the principal's agency or post office is party to it."""
     principal.require(*READERS)
+    manifest_id = _manifest_id_or_404(manifest_id)
     async with pool.acquire() as con:
         return await _manifest_view(con, manifest_id, scope_of(principal), clock)
 
@@ -363,6 +401,7 @@ async def get_manifest(pool: asyncpg.Pool, principal: Principal, manifest_id: st
 async def manifest_pdf(pool: asyncpg.Pool, principal: Principal, manifest_id: str, clock: Clock) -> Pdf:
     """The manifest as the A4 document both sides sign."""
     principal.require(*READERS)
+    manifest_id = _manifest_id_or_404(manifest_id)
     async with pool.acquire() as con:
         header = await manifest_store.get_manifest(con, manifest_id, scope_of(principal))
         items = await manifest_store.items_of(con, manifest_id)

@@ -79,11 +79,25 @@ def create_shipment(url: str, token: str) -> str:
         return str(json.load(resp)["tracking_code"])
 
 
+def create_manifest(url: str, token: str) -> str:
+    """A manifest of one new shipment (the printing operations' examples use the first shipment)."""
+    body = {"tracking_codes": [create_shipment(url, token)], "post_office_code": CREATE["post_office_code"]}
+    request = urllib.request.Request(
+        f"{url}/api/v1/manifests", data=json.dumps(body).encode(), method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return str(json.load(resp)["id"])
+
+
 def test_no_server_errors_and_schema_conformance(served, tmp_path):
     url, world = served
     code = create_shipment(url, world.tokens["staff1"])
-    # Real codes for the path parameters, so operations reach their logic instead of answering 404.
-    (tmp_path / "schemathesis.toml").write_text(f'[parameters]\n"path.code" = "{code}"\n')
+    manifest_id = create_manifest(url, world.tokens["staff1"])
+    # Real ids for the path parameters, so operations reach their logic instead of answering 404.
+    (tmp_path / "schemathesis.toml").write_text(
+        f'[parameters]\n"path.code" = "{code}"\n"path.manifest_id" = "{manifest_id}"\n'
+    )
     cli = shutil.which("schemathesis", path=str(Path(sys.executable).parent)) or "schemathesis"
     result = subprocess.run(
         [cli, "run", f"{url}/api/v1/openapi.json",

@@ -152,20 +152,26 @@ async def test_batch_names_every_bad_code_and_renders_nothing(client, world, db)
     good = await create_shipment(client, world)
     cancelled = await create_shipment(client, world)
     await client.post(f"/api/v1/shipments/{cancelled}/cancel", headers=world.auth("staff1"))
-    other_agency = (await (await client.post(
-        "/api/v1/shipments", headers=world.auth("staff2"),
-        json=create_body(post_office_code="PO-2"),
-    )).json())["tracking_code"]
+    resp = await client.post("/api/v1/shipments", headers=world.auth("staff2"),
+                             json=create_body(post_office_code="PO-2"))
+    other_agency = (await resp.json())["tracking_code"]
     codes = [good, "RA999999995VN", other_agency, "not-a-code", cancelled]
     resp = await batch(client, world, codes)
-    assert resp.status == 422 and resp.content_type == "application/problem+json"
+    assert resp.status == 404 and resp.content_type == "application/problem+json"  # not found comes first
     problem = await resp.json()
     fields = {e["field"]: e["message"] for e in problem["errors"]}
     assert list(fields) == ["tracking_codes.1", "tracking_codes.2", "tracking_codes.3", "tracking_codes.4"]
     assert "RA999999995VN" in fields["tracking_codes.1"]
     assert other_agency in fields["tracking_codes.2"]
+    assert "not-a-code" in fields["tracking_codes.3"]
     assert cancelled in fields["tracking_codes.4"] and "huỷ" in fields["tracking_codes.4"]
     assert "tracking_codes.2" in problem["detail"]
+    resp = await batch(client, world, [good, "RA\x00123", "\U0001f4ee", "x" * 64])  # never a 500
+    assert resp.status == 404
+    assert "\x00" not in await resp.text()
+    resp = await batch(client, world, [good, cancelled])
+    assert resp.status == 409
+    assert [e["field"] for e in (await resp.json())["errors"]] == ["tracking_codes.1"]
     assert await all_prints(db) == 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+from urllib.parse import quote
 
 import asyncpg
 import pytest
@@ -71,18 +72,26 @@ async def test_items_must_be_the_agencys_created_shipments_of_that_office(client
     foreign = (await (await client.post("/api/v1/shipments", json=create_body(post_office_code="PO-1"),
                                         headers=world.auth("staff2"))).json())["tracking_code"]
     resp = await create_manifest(client, world, [good, other_office, "RA999999995VN", taken, foreign, "junk"])
-    assert resp.status == 422, await resp.text()
+    assert resp.status == 404, await resp.text()  # the first of 404, 422, 409; every refusal named
     fields = {e["field"]: e["message"] for e in (await resp.json())["errors"]}
-    assert list(fields) == ["tracking_codes.5"]  # malformed codes are refused before anything is read
-    resp = await create_manifest(client, world, [good, other_office, "RA999999995VN", taken, foreign])
+    assert list(fields) == [f"tracking_codes.{i}" for i in range(1, 6)]
+    assert "PO-2" in fields["tracking_codes.1"] and "RA999999995VN" in fields["tracking_codes.2"]
+    assert taken in fields["tracking_codes.3"] and "created" in fields["tracking_codes.3"]
+    assert foreign in fields["tracking_codes.4"] and "junk" in fields["tracking_codes.5"]
+    resp = await create_manifest(client, world, [good, other_office, taken])
     assert resp.status == 422
-    fields = {e["field"]: e["message"] for e in (await resp.json())["errors"]}
-    assert sorted(fields) == ["tracking_codes.1", "tracking_codes.2", "tracking_codes.3", "tracking_codes.4"]
-    assert "PO-2" in fields["tracking_codes.1"] and taken in fields["tracking_codes.3"]
-    assert foreign in fields["tracking_codes.4"]
+    assert [e["field"] for e in (await resp.json())["errors"]] == ["tracking_codes.1", "tracking_codes.2"]
+    resp = await create_manifest(client, world, [good, taken])
+    assert resp.status == 409
+    assert [e["field"] for e in (await resp.json())["errors"]] == ["tracking_codes.1"]
     assert await db.fetchval("SELECT count(*) FROM manifests") == 0
-    resp = await create_manifest(client, world, [good], office="NOPE")
-    assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "post_office_code"
+    for office in ("NOPE", "PO-1\x00", "\U0001f4ee"):
+        resp = await create_manifest(client, world, [good], office=office)
+        assert resp.status == 404, office
+        assert (await resp.json())["errors"] == [{"field": "post_office_code",
+                                                  "message": f"Không có bưu cục mã {office.strip(chr(0))}."}]
+    for bad in ("BK-1", "BK-20261126-0001\x00", "x" * 300):
+        assert (await client.get(f"/api/v1/manifests/{quote(bad)}", headers=world.auth("staff1"))).status == 404
 
 
 async def test_limits_and_roles(client, world):

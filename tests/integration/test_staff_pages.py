@@ -202,7 +202,7 @@ async def test_print_many_downloads_one_pdf(client, world, db):
     resp = await post_form(client, "/staff/print", {"format": "a6"}, csrf)
     assert resp.status == 422 and "Chưa chọn bưu gửi nào" in await resp.text()
     resp = await post_form(client, "/staff/print", {"format": "a6", "codes": "RA999999995VN"}, csrf)
-    assert resp.status == 422 and "RA999999995VN" in await resp.text()
+    assert resp.status == 404 and "RA999999995VN" in await resp.text()
 
 
 async def test_manifest_from_the_list(client, world):
