@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Gauge
 
+from postal.api.auth import token_cache_key
 from postal.api.middleware import HttpMetrics, make_middlewares
 from postal.api.routes import setup_api
 from postal.api.shipments import clock_key
 from postal.api.system import registry_key
 from postal.keys import pool_key, settings_key
 from postal.services import printing
+from postal.services.accounts import TokenCache
 from postal.services.views import Clock
 from postal.settings import Settings
 from postal.store.database import create_pool, resolve_dsn
@@ -50,6 +52,7 @@ async def create_app(settings: Settings, *, dsn: str | None = None) -> web.Appli
     app[settings_key] = settings
     app[registry_key] = registry
     app[clock_key] = Clock(settings)
+    app[token_cache_key] = TokenCache(settings.token_cache_seconds)
     app.cleanup_ctx.append(_pool_ctx(dsn))
     app.cleanup_ctx.append(_printing_ctx)
     setup_api(app)

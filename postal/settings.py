@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=list)
     track_rate_limit: int = Field(default=30, ge=1)
     track_rate_window_seconds: int = Field(default=60, ge=1)
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     log_level: str = "INFO"
 
     @field_validator("s10_prefix")

@@ -15,6 +15,7 @@ SESSION_COOKIE = "postal_session"
 CSRF_HEADER = "X-CSRF-Token"
 principal_key = web.RequestKey("principal", Principal)
 csrf_key = web.RequestKey("csrf", str)
+token_cache_key = web.AppKey("token_cache", accounts.TokenCache)
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -23,18 +24,19 @@ async def current_principal(request: web.Request) -> Principal | None:
     if principal_key in request:
         return request[principal_key]
     header = request.headers.get("Authorization", "")
-    async with request.app[pool_key].acquire() as con:
-        if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthenticated("Dùng tiêu đề 'Authorization: Bearer <token>'.")
-            found = await accounts.authenticate_token(con, token.strip())
-        else:
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Dùng tiêu đề 'Authorization: Bearer <token>'.")
+        found = await accounts.authenticate_cached(request.app[pool_key], request.app[token_cache_key],
+                                                   token.strip())
+    else:
+        async with request.app[pool_key].acquire() as con:
             session = await accounts.session(con, request.cookies.get(SESSION_COOKIE, ""))
-            if session is None:
-                return None
-            found, request[csrf_key] = session
-            await _check_csrf(request)
+        if session is None:
+            return None
+        found, request[csrf_key] = session
+        await _check_csrf(request)
     request[principal_key] = found
     return found
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -110,6 +111,43 @@ async def authenticate_token(con: asyncpg.Connection, token: str) -> Principal:
     principal = await store.principal_by_token(con, token_hash(token)) if token else None
     if principal is None:
         raise Unauthenticated("Mã truy cập (token) không hợp lệ hoặc đã bị thu hồi.")
+    return principal
+
+
+class TokenCache:
+    """Tokens seen in the last few seconds → their principal, so a busy device costs no lookup per request.
+
+    Only known tokens are kept, for ``ttl`` seconds: a revoked token or a disabled user stops
+    working on every process within that time. ``ttl = 0`` turns the cache off.
+    """
+
+    def __init__(self, ttl: float, max_size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_size = max_size
+        self._entries: dict[bytes, tuple[float, Principal]] = {}
+
+    def get(self, key: bytes) -> Principal | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key: bytes, principal: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.max_size:
+            self._entries.clear()  # simplest bound: a refill costs one lookup per token
+        self._entries[key] = (time.monotonic() + self.ttl, principal)
+
+
+async def authenticate_cached(pool: asyncpg.Pool, cache: TokenCache, token: str) -> Principal:
+    """``authenticate_token`` behind the cache."""
+    key = token_hash(token)
+    principal = cache.get(key)
+    if principal is None:
+        async with pool.acquire() as con:
+            principal = await authenticate_token(con, token)
+        cache.put(key, principal)
     return principal
 
 
