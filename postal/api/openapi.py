@@ -60,9 +60,18 @@ def _query_params(model: type[BaseModel] | None, defs: dict[str, Any]) -> list[d
     defs.update(schema.pop("$defs", {}))
     required = set(schema.get("required", []))
     return [
-        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        {"name": name, "in": "query", "required": name in required, "schema": _no_nul(prop)}
         for name, prop in schema.get("properties", {}).items()
     ]
+
+
+def _no_nul(schema: dict[str, Any]) -> dict[str, Any]:
+    """Query strings may not carry NUL (PostgreSQL text cannot hold it): say so in every free string's schema."""
+    if schema.get("type") == "string" and not {"pattern", "enum", "const", "format"} & schema.keys():
+        return {**schema, "pattern": "^[^\\u0000]*$"}
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_no_nul(s) for s in schema["anyOf"]]}
+    return schema
 
 
 def _media(kind: Media) -> dict[str, Any]:
