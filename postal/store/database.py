@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,9 @@ def resolve_dsn(settings: Settings) -> str:
 
 def embedded_server_uri(pgdata: Path, database: str = "postgres") -> str:
     """Start (or join) the embedded PostgreSQL in ``pgdata`` and return its URL; it outlives this process."""
-    import pgserver  # imported late: starting a server is I/O, and production never needs it
+    with warnings.catch_warnings():  # pgserver's platformdirs warns about XDG_RUNTIME_DIR on servers; harmless
+        warnings.simplefilter("ignore")
+        import pgserver  # imported late: starting a server is I/O, and production never needs it
 
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata.resolve(), cleanup_mode=None)
