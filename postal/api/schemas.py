@@ -107,6 +107,14 @@ class ShipmentPage(_Out):
     next_cursor: str | None
 
 
+class OpenAPIDocument(_Out):
+    """This document itself."""
+
+    openapi: str
+    info: dict[str, object]
+    paths: dict[str, object]
+
+
 class Health(_Out):
     status: str
     database: str
