@@ -10,7 +10,7 @@ import asyncpg
 
 from postal.domain.access import Scope
 from postal.errors import Conflict, NotFound
-from postal.store.printing import scope_sql
+from postal.store.shipments import scope_sql
 
 # Advisory-lock class of the per-day manifest numbering (the second key is the day as yyyymmdd).
 _NUMBERING_LOCK = 0x424B  # "BK"

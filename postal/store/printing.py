@@ -7,6 +7,7 @@ from typing import Any
 import asyncpg
 
 from postal.domain.access import Scope
+from postal.store.shipments import scope_sql
 
 # A shipment row with what a slip prints about its agency and post office.
 _SELECT = (
@@ -16,18 +17,6 @@ _SELECT = (
     " FROM shipments s JOIN agencies a ON a.code = s.agency_code"
     " JOIN post_offices p ON p.code = s.post_office_code"
 )
-
-
-def scope_sql(scope: Scope, args: list[Any], alias: str = "s") -> str:
-    """Conditions (AND-ed, parameters appended to ``args``) keeping a principal to its rows."""
-    sql = ""
-    if scope.agency_code is not None:
-        args.append(scope.agency_code)
-        sql += f" AND {alias}.agency_code = ${len(args)}"
-    if scope.post_office_code is not None:
-        args.append(scope.post_office_code)
-        sql += f" AND {alias}.post_office_code = ${len(args)}"
-    return sql
 
 
 async def printable(

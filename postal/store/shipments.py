@@ -24,16 +24,16 @@ def _not_found(code: str) -> NotFound:
     return NotFound(f"Không tìm thấy bưu gửi {code}.")
 
 
-def _scope_sql(scope: Scope, first_param: int) -> tuple[str, list[Any]]:
-    """SQL conditions (AND-ed, numbered from ``first_param``) that keep a principal to its shipments."""
-    clauses, args = [], []
+def scope_sql(scope: Scope, args: list[Any], alias: str = "s") -> str:
+    """Conditions (AND-ed, parameters appended to ``args``) keeping a principal to its rows."""
+    sql = ""
     if scope.agency_code is not None:
         args.append(scope.agency_code)
-        clauses.append(f"s.agency_code = ${first_param + len(args) - 1}")
+        sql += f" AND {alias}.agency_code = ${len(args)}"
     if scope.post_office_code is not None:
         args.append(scope.post_office_code)
-        clauses.append(f"s.post_office_code = ${first_param + len(args) - 1}")
-    return "".join(f" AND {c}" for c in clauses), args
+        sql += f" AND {alias}.post_office_code = ${len(args)}"
+    return sql
 
 
 async def next_serial(con: asyncpg.Connection) -> int:
@@ -57,9 +57,10 @@ async def get_by_id(con: asyncpg.Connection, shipment_id: int) -> asyncpg.Record
 
 async def get_by_code(con: asyncpg.Connection, code: str, scope: Scope, *, for_update: bool = False) -> asyncpg.Record:
     """The shipment visible in ``scope``, or NotFound (another agency's shipment is not found)."""
-    where, args = _scope_sql(scope, 2)
+    args: list[Any] = [code]
+    where = scope_sql(scope, args)
     lock = " FOR UPDATE OF s" if for_update else ""
-    row = await con.fetchrow(f"{_SELECT} WHERE s.tracking_code = $1{where}{lock}", code, *args)
+    row = await con.fetchrow(f"{_SELECT} WHERE s.tracking_code = $1{where}{lock}", *args)
     if row is None:
         raise _not_found(code)
     return row
@@ -146,8 +147,8 @@ def _overdue_sql(today: str, tz: str) -> str:
 
 async def list_shipments(con: asyncpg.Connection, scope: Scope, f: ListFilter) -> list[asyncpg.Record]:
     """Newest first, keyset-paginated on id; one more row than ``limit`` tells whether a next page exists."""
-    scope_where, args = _scope_sql(scope, 1)
-    where = scope_where + _filter_sql(f, args)
+    args: list[Any] = []
+    where = scope_sql(scope, args) + _filter_sql(f, args)
     args.append(f.limit + 1)
     return await con.fetch(f"{_SELECT} WHERE true{where} ORDER BY s.id DESC LIMIT ${len(args)}", *args)
 
