@@ -8,6 +8,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from postal.errors import PostalError
 from postal.settings import Settings, load_settings
 from postal.store.database import MigrationError
@@ -182,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        print(f"postal: invalid settings in the environment — {problems}", file=sys.stderr)
+        return 2
+    try:
         return asyncio.run(args.run(args, settings))
     except MigrationError as exc:
         print(f"postal: {exc}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import asyncpg
 
@@ -80,3 +81,25 @@ async def test_demo_is_safe_to_run_twice(settings, dsn):
         assert await con.fetchval("SELECT count(*) FROM users") == 4
     finally:
         await con.close()
+
+
+def test_invalid_settings_are_named_without_a_traceback(settings):
+    result = subprocess.run([sys.executable, "-m", "postal.cli", "migrate"],
+                            env={**os.environ, "POSTAL_S10_PREFIX": "R1", "DATABASE_URL": settings.database_url},
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert "s10_prefix" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_worker_runs_until_stopped(settings):
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "POSTAL_SECRET_KEY": settings.secret_key,
+           "POSTAL_DATA_DIR": str(settings.data_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "postal.cli", "worker"], env=env, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        time.sleep(3)
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=20)
+    assert "Traceback" not in stderr
