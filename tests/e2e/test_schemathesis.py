@@ -99,7 +99,8 @@ def run_schemathesis(url: str, token: str, cwd: Path, *selection: str) -> None:
         [cli, "run", f"{url}/api/v1/openapi.json", "-H", f"Authorization: Bearer {token}",
          "--checks", "not_a_server_error,response_schema_conformance,status_code_conformance,"
                      "content_type_conformance",
-         "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", "40", "--seed", "2026",
+         "--phases", "examples,coverage,fuzzing,stateful", "--seed", "2026",
+         "--max-examples", os.environ.get("POSTAL_FUZZ_EXAMPLES", "40"),  # more for a longer sweep
          "--generation-deterministic", "--workers", "2", "--request-timeout", "20", "--no-color", *selection],
         capture_output=True, text=True, timeout=900, check=False, cwd=cwd,
     )
