@@ -8,6 +8,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from postal.domain.lifecycle import Event, event_text
 from postal.web import citizen, courier, login, staff
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -16,12 +17,13 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 def setup_pages(app: web.Application) -> None:
     """Templates, static files, and the routes of every page module."""
-    aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["event_vi"] = lambda name: event_text(Event(name))
     app.router.add_static("/static", STATIC_DIR, name="static")
     for module in (login, courier, citizen, staff):
         module.setup(app)

@@ -128,3 +128,21 @@ async def test_logout(client, world):
     assert resp.status == 302 and resp.headers["Location"] == "/login"
     resp = await client.get("/courier", allow_redirects=False)
     assert resp.status == 302
+
+
+async def test_item_timeline_reads_in_vietnamese(client, world, db):
+    from postal.domain.lifecycle import Event, event_text
+    from tests.integration.payloads import create_body
+
+    created = await client.post("/api/v1/shipments", json=create_body(), headers=world.auth("staff1"))
+    code = (await created.json())["tracking_code"]
+    scan = {"code": code, "event": "picked_up", "occurred_at": "2026-11-26T09:30:00+07:00",
+            "client_event_id": "0b4d4c52-6c43-4c1e-9a53-1f0f8d6f5a10"}
+    assert (await client.post("/api/v1/scans", json=scan, headers=world.auth("courier1"))).status == 201
+    from postal.services import accounts
+
+    session = await accounts.login(db, "courier1", "correct-horse-battery")
+    client.session.cookie_jar.update_cookies({"postal_session": session.cookie})
+    html = await (await client.get(f"/courier/items/{code}")).text()
+    assert "09:30 26/11/2026" in html
+    assert f"<b>{event_text(Event.picked_up)}</b>" in html and "<b>picked_up</b>" not in html
