@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
+import asyncpg
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -84,6 +85,10 @@ def make_middlewares(metrics: HttpMetrics) -> list[Callable[..., Awaitable[web.S
             return await handler(request)
         except PostalError as exc:
             return from_error(exc)
+        except asyncpg.CharacterNotInRepertoireError:
+            # A NUL (or bytes PostgreSQL text cannot hold) that no check before the database caught:
+            # the transaction was rolled back, so nothing was written. Still the client's input.
+            return problem(400, "Yêu cầu không đọc được", "Dữ liệu chứa ký tự không hợp lệ (NUL).", "bad-request")
         except web.HTTPRedirection:
             raise
         except web.HTTPException as exc:

@@ -23,6 +23,7 @@ TOKEN_PREFIX = "pst_"  # noqa: S105 - a prefix, not a secret
 SESSION_TTL = timedelta(hours=12)
 _hasher = PasswordHasher()
 _CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+_USERNAME_RE = re.compile(r"[a-z0-9._-]{2,64}")
 
 
 def use_password_hasher(hasher: PasswordHasher) -> None:
@@ -92,7 +93,7 @@ async def add_user(
         raise invalid("post_office", "Bưu tá cần --post-office.")
     if password is not None and len(password) < 8:
         raise invalid("password", "Mật khẩu cần ít nhất 8 ký tự.")
-    if not re.fullmatch(r"[a-z0-9._-]{2,64}", username):
+    if not _USERNAME_RE.fullmatch(username):
         raise invalid("username", "Tên đăng nhập: 2–64 ký tự a-z, 0-9, dấu chấm, gạch ngang, gạch dưới.")
     hashed = _hasher.hash(password) if password else None
     return await store.insert_user(con, username, role, agency_code, post_office_code, hashed)
@@ -163,6 +164,8 @@ class WebSession:
 async def login(con: asyncpg.Connection, username: str, password: str) -> WebSession:
     """Check a password and open a web session; every failure reads the same."""
     failure = Unauthenticated("Sai tên đăng nhập hoặc mật khẩu.")
+    if not _USERNAME_RE.fullmatch(username):
+        raise failure
     row = await con.fetchrow("SELECT * FROM users WHERE username = $1 AND NOT disabled", username)
     if row is None or not row["password_hash"]:
         raise failure

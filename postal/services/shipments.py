@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +26,7 @@ from postal.store import accounts as accounts_store
 from postal.store import shipments as store
 
 T = TypeVar("T")
+POST_OFFICE_CODE_RE = re.compile(r"[A-Za-z0-9._-]{1,32}")
 Text = Field(max_length=2000)
 
 
@@ -171,8 +173,8 @@ async def _post_office(
 ) -> str | None:
     if code is None:
         return str(agency["post_office_code"])
-    if not await accounts_store.post_office_exists(con, code):
-        checks.errors.append(FieldError("post_office_code", f"Không có bưu cục mã {code}."))
+    if not POST_OFFICE_CODE_RE.fullmatch(code) or not await accounts_store.post_office_exists(con, code):
+        checks.errors.append(FieldError("post_office_code", f"Không có bưu cục mã {code[:32]!r}."))
         return None
     return code
 

@@ -98,6 +98,7 @@ async def test_get_and_case_insensitive_code(client, world):
         ({"cod_amount": -1}, "cod_amount"),
         ({"cod_amount": "100"}, "cod_amount"),
         ({"post_office_code": "NOPE"}, "post_office_code"),
+        ({"post_office_code": "PO-1\u0000"}, "post_office_code"),
         ({"citizen": None}, "citizen"),
     ],
 )

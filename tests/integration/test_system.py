@@ -70,3 +70,9 @@ async def test_logs_are_json_lines_without_personal_data(client, world, caplog):
     text = "\n".join(lines)
     for secret in ("Nguyễn", "Nhung", "0912345678", "001199012345", "Hùng Vương"):
         assert secret not in text
+
+
+async def test_a_nul_in_a_login_name_is_a_failed_login_not_a_crash(client, world):
+    resp = await client.post("/login", data={"username": "staff1\x00", "password": "correct-horse-battery"},
+                             allow_redirects=False)
+    assert resp.status < 500
