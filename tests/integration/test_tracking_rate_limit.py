@@ -16,8 +16,8 @@ BOB = {"X-Forwarded-For": "198.51.100.9"}
 
 @pytest.fixture
 def limited(settings):  # type: ignore[no-untyped-def]
-    """5 lookups a minute, behind a trusted proxy on 127.0.0.1 (the test client's address)."""
-    return settings.model_copy(update={"track_rate_limit": 5, "track_rate_window_seconds": 60,
+    """5 lookups an hour (a long window, so a burst never straddles two), behind a trusted proxy on 127.0.0.1."""
+    return settings.model_copy(update={"track_rate_limit": 5, "track_rate_window_seconds": 3600,
                                        "trusted_proxies": ["127.0.0.1/32"]})
 
 
@@ -33,7 +33,7 @@ async def test_a_burst_from_one_address_is_429_and_another_address_is_not(app_cl
     resp = await app_client.get(f"/api/v1/track/{code}", headers=ALICE)
     assert resp.status == 429
     assert resp.content_type == "application/problem+json"
-    assert 1 <= int(resp.headers["Retry-After"]) <= 60
+    assert 1 <= int(resp.headers["Retry-After"]) <= 3600
     assert (await resp.json())["status"] == 429
     assert (await app_client.get(f"/api/v1/track/{code}", headers=BOB)).status == 200
 
@@ -132,6 +132,6 @@ async def test_counters_hold_no_address_and_old_windows_are_purged(app_client, d
     assert len(rows) == 1
     assert b"203.0.113.7" not in bytes(rows[0]["client_hash"])
     await db.execute("INSERT INTO track_rate_hits (client_hash, window_start, hits)"
-                     " VALUES ('\\x00'::bytea, now() - interval '2 hours', 3)")
-    assert await tracking_rate.purge_old_windows(db, 60) == 1
+                     " VALUES ('\\x00'::bytea, now() - interval '3 hours', 3)")
+    assert await tracking_rate.purge_old_windows(db, 3600) == 1
     assert await db.fetchval("SELECT count(*) FROM track_rate_hits") == 1
