@@ -73,6 +73,15 @@ async def cancel(request: web.Request) -> web.Response:
     return json_response(shipment)
 
 
+async def order_return(request: web.Request) -> web.Response:
+    principal = await require(request, Role.staff, Role.integration)
+    order = await parse_body(request, shipments.ReturnOrder)
+    shipment = await shipments.return_shipment(
+        request.app[pool_key], principal, request.match_info["code"], order, request.app[clock_key]
+    )
+    return json_response(shipment)
+
+
 OPERATIONS = [
     Operation("POST", "/shipments", create, "Tạo đơn bưu gửi cho một hồ sơ", {201: ShipmentOut},
               body=shipments.CreateShipment, headers=("Idempotency-Key",), tags=("shipments",)),
@@ -82,4 +91,7 @@ OPERATIONS = [
               tags=("shipments",)),
     Operation("POST", "/shipments/{code}/cancel", cancel, "Huỷ đơn còn ở trạng thái created",
               {200: ShipmentOut}, errors=(400, 401, 403, 404, 409), tags=("shipments",)),
+    Operation("POST", "/shipments/{code}/return", order_return,
+              "Cơ quan yêu cầu chuyển hoàn bưu gửi chưa kết thúc", {200: ShipmentOut}, body=shipments.ReturnOrder,
+              errors=(400, 401, 403, 404, 409, 422), tags=("shipments",)),
 ]

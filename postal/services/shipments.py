@@ -323,19 +323,39 @@ async def list_shipments(pool: asyncpg.Pool, principal: Principal, query: ListQu
 
 async def cancel_shipment(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:
     """Cancel a shipment still in ``created``; otherwise 409 with the current status."""
+    return await _staff_order(pool, principal, code, Event.cancel, clock, {})
+
+
+class ReturnOrder(_In):
+    """The body of ``POST /shipments/{code}/return``: why the agency orders the item back."""
+
+    reason: str = Field(max_length=500)
+
+
+async def return_shipment(
+    pool: asyncpg.Pool, principal: Principal, code: str, order: ReturnOrder, clock: Clock
+) -> dict[str, Any]:
+    """Order a non-terminal shipment returned (SPEC §4: any non-terminal status, on staff order)."""
+    reason = codes.clean_text(order.reason, "reason", max_length=500)
+    return await _staff_order(pool, principal, code, Event.returned, clock, {"reason": reason, "by_staff": True})
+
+
+async def _staff_order(
+    pool: asyncpg.Pool, principal: Principal, code: str, event: Event, clock: Clock, details: dict[str, Any]
+) -> dict[str, Any]:
+    """Apply a staff-ordered event under the row lock, with its outbox row, and answer the shipment."""
     principal.require(Role.staff, Role.integration)
     code = _code_or_404(code)
     async with pool.acquire() as con, con.transaction():
         row = await store.get_by_code(con, code, scope_of(principal), for_update=True)
-        state = apply(ShipmentState(Status(row["status"]), row["failed_attempts"]), Event.cancel, by_staff=True,
+        state = apply(ShipmentState(Status(row["status"]), row["failed_attempts"]), event, by_staff=True,
                       max_attempts=clock.settings.max_attempts)
-        event = await store.insert_event(con, store.NewEvent(
-            shipment_id=row["id"], event=Event.cancel.value, occurred_at=clock.now(),
-            actor_user_id=principal.user_id, post_office_code=None,
-            from_status=row["status"], to_status=state.status.value,
+        stored = await store.insert_event(con, store.NewEvent(
+            shipment_id=row["id"], event=event.value, occurred_at=clock.now(), actor_user_id=principal.user_id,
+            post_office_code=None, from_status=row["status"], to_status=state.status.value, details=details,
         ))
         await store.set_status(con, row["id"], state.status.value, state.failed_attempts, completed=True)
+        previous = row["status"]
         row = await store.get_by_id(con, row["id"])
-        await store.add_outbox(con, "shipment.status_changed", row["id"], _outbox_payload(row, event, "created"))
+        await store.add_outbox(con, "shipment.status_changed", row["id"], _outbox_payload(row, stored, previous))
         return shipment_view(row, await store.events_of(con, row["id"]), principal, clock)
-

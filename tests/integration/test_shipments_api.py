@@ -332,3 +332,31 @@ async def test_creation_writes_an_outbox_row_without_personal_data(client, world
     await create(client, world)
     payload = await db.fetchval("SELECT payload::text FROM outbox WHERE topic = 'shipment.created'")
     assert "Nguyễn" not in payload and "0912345678" not in payload and "RA" in payload
+
+
+# --- return on staff order ---------------------------------------------------------------------------
+
+async def test_staff_order_a_return_from_any_open_status(client, world, db):
+    code = (await create(client, world))["tracking_code"]
+    await db.execute("UPDATE shipments SET status = 'in_transit' WHERE tracking_code = $1", code)
+    resp = await client.post(f"{API}/shipments/{code}/return", json={"reason": "Công dân đề nghị nhận tại cơ quan"},
+                             headers=world.auth("staff1"))
+    assert resp.status == 200, await resp.text()
+    shipment = await resp.json()
+    assert shipment["status"] == "returned"
+    assert shipment["events"][-1]["event"] == "returned"
+    assert shipment["events"][-1]["details"]["reason"] == "Công dân đề nghị nhận tại cơ quan"
+    again = await client.post(f"{API}/shipments/{code}/return", json={"reason": "lần nữa"},
+                              headers=world.auth("staff1"))
+    assert again.status == 409 and (await again.json())["current_status"] == "returned"
+
+
+async def test_return_needs_a_reason_and_the_right_role(client, world, db):
+    code = (await create(client, world))["tracking_code"]
+    blank = await client.post(f"{API}/shipments/{code}/return", json={"reason": "  "}, headers=world.auth("staff1"))
+    assert blank.status == 422 and blank.content_type == "application/problem+json"
+    courier = await client.post(f"{API}/shipments/{code}/return", json={"reason": "x"}, headers=world.auth("courier1"))
+    assert courier.status == 403
+    other = await client.post(f"{API}/shipments/{code}/return", json={"reason": "x"}, headers=world.auth("staff2"))
+    assert other.status == 404
+    assert await db.fetchval("SELECT status FROM shipments WHERE tracking_code = $1", code) == "created"
