@@ -82,6 +82,14 @@ async def order_return(request: web.Request) -> web.Response:
     return json_response(shipment)
 
 
+async def reset_verification(request: web.Request) -> web.Response:
+    principal = await require(request, Role.staff)
+    shipment = await shipments.reset_verification(
+        request.app[pool_key], principal, request.match_info["code"], request.app[clock_key]
+    )
+    return json_response(shipment)
+
+
 OPERATIONS = [
     Operation("POST", "/shipments", create, "Tạo đơn bưu gửi cho một hồ sơ", {201: ShipmentOut},
               body=shipments.CreateShipment, headers=("Idempotency-Key",), tags=("shipments",)),
@@ -94,4 +102,7 @@ OPERATIONS = [
     Operation("POST", "/shipments/{code}/return", order_return,
               "Cơ quan yêu cầu chuyển hoàn bưu gửi chưa kết thúc", {200: ShipmentOut}, body=shipments.ReturnOrder,
               errors=(400, 401, 403, 404, 409, 422), tags=("shipments",)),
+    Operation("POST", "/shipments/{code}/verification/reset", reset_verification,
+              "Mở khoá xác minh người nhận sau quá nhiều lần sai", {200: ShipmentOut},
+              errors=(400, 401, 403, 404), tags=("shipments",)),
 ]

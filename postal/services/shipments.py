@@ -359,3 +359,18 @@ async def _staff_order(
         row = await store.get_by_id(con, row["id"])
         await store.add_outbox(con, "shipment.status_changed", row["id"], _outbox_payload(row, stored, previous))
         return shipment_view(row, await store.events_of(con, row["id"]), principal, clock)
+
+
+async def reset_verification(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:
+    """Unlock the handover after too many wrong verifications (the agency has checked with the citizen)."""
+    principal.require(Role.staff)
+    code = _code_or_404(code)
+    async with pool.acquire() as con, con.transaction():
+        row = await store.get_by_code(con, code, scope_of(principal), for_update=True)
+        had = await store.reset_verification_failures(con, row["id"])
+        await store.add_outbox(con, "shipment.verification_reset", row["id"], {
+            "tracking_code": code, "agency_code": row["agency_code"], "failures": had,
+            "by_user_id": principal.user_id, "at": clock.now().isoformat(),
+        })
+        row = await store.get_by_id(con, row["id"])
+        return shipment_view(row, await store.events_of(con, row["id"]), principal, clock)

@@ -232,3 +232,12 @@ async def record_print(con: asyncpg.Connection, shipment_ids: list[int], documen
         "INSERT INTO print_log (shipment_id, document, user_id) VALUES ($1, $2, $3)",
         [(i, document, user_id) for i in shipment_ids],
     )
+
+
+async def reset_verification_failures(con: asyncpg.Connection, shipment_id: int) -> int:
+    """Clear the wrong-verification count; returns the count it had."""
+    return int(await con.fetchval(
+        "UPDATE shipments s SET verification_failures = 0, updated_at = now() FROM shipments old"
+        " WHERE s.id = $1 AND old.id = s.id RETURNING old.verification_failures",
+        shipment_id,
+    ))

@@ -115,6 +115,21 @@ async def test_lockout_after_five_wrong_tries(client, world, db):
     assert all(e["event"] != "delivered" for e in shipment["events"])
 
 
+
+async def test_staff_unlock_lets_the_right_verification_through(client, world, db):
+    code = await _out_for_delivery(client, world)
+    for _ in range(5):
+        await scan(client, world, scan_body(code, "delivered", proof=delivery_proof("9999")))
+    assert (await scan(client, world, scan_body(code, "delivered", proof=delivery_proof()))).status == 423
+    reset = f"/api/v1/shipments/{code}/verification/reset"
+    assert (await client.post(reset, headers=world.auth("courier1"))).status == 403
+    assert (await client.post(reset, headers=world.auth("staff2"))).status == 404
+    assert (await client.post(reset, headers=world.auth("staff1"))).status == 200
+    assert await db.fetchval("SELECT verification_failures FROM shipments WHERE tracking_code = $1", code) == 0
+    resp = await scan(client, world, scan_body(code, "delivered", proof=delivery_proof()))
+    assert resp.status == 201, await resp.text()
+
+
 async def test_late_delivered_is_not_verified(client, world):
     code = await _out_for_delivery(client, world)
     resp = await scan(client, world, scan_body(code, "delivered", -60, proof=delivery_proof("0000")))
