@@ -37,7 +37,7 @@ class Operation:
     path: str
     handler: Handler
     summary: str
-    responses: dict[int, type[BaseModel] | Media]
+    responses: dict[int, type[BaseModel] | Media | None]  # None: no body (204)
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     errors: tuple[int, ...] = (400, 401, 403, 404, 422)
@@ -82,6 +82,9 @@ def _media(kind: Media) -> dict[str, Any]:
 def _responses(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for status, what in op.responses.items():
+        if what is None:
+            out[str(status)] = {"description": "No content"}
+            continue
         if isinstance(what, str):
             content = _media(what)
         else:
@@ -118,7 +121,7 @@ def openapi_document(operations: list[Operation], prefix: str, version: str) -> 
     """OpenAPI 3.1 for ``operations``, schemas generated from their pydantic models."""
     models: set[tuple[type[BaseModel], JsonSchemaMode]] = {(Problem, "serialization")}
     for op in operations:
-        models |= {(m, "serialization") for m in op.responses.values() if not isinstance(m, str)}
+        models |= {(m, "serialization") for m in op.responses.values() if m is not None and not isinstance(m, str)}
         if op.body is not None:
             models.add((op.body, "validation"))
     refs, top = models_json_schema(sorted(models, key=lambda m: (m[0].__name__, m[1])),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from postal import __version__
-from postal.api import labels, scans, shipments, system, tracking
+from postal.api import calendar, labels, scans, shipments, system, tracking
 from postal.api.openapi import Operation, openapi_document
 
 PREFIX = "/api/v1"
@@ -16,6 +16,7 @@ OPERATIONS: list[Operation] = [
     *scans.OPERATIONS,
     *labels.OPERATIONS,
     *tracking.OPERATIONS,
+    *calendar.OPERATIONS,
     *system.OPERATIONS,
 ]
 

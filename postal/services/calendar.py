@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any, Literal
 
 import asyncpg
+from pydantic import BaseModel, ConfigDict, Field
 
+from postal.domain.access import Principal, Role
 from postal.domain.calendar import WorkCalendar, official_holidays, official_working_weekends
+from postal.domain.codes import clean_text
+from postal.errors import NotFound
 
 
 async def seed_holidays(con: asyncpg.Connection, years: list[int]) -> None:
@@ -27,3 +32,52 @@ async def load_calendar(con: asyncpg.Connection, start: date, days: int = 400) -
         holiday_dates={r["day"] for r in rows if r["kind"] == "holiday"},
         extra_working_days={r["day"] for r in rows if r["kind"] == "working_day"},
     )
+
+
+class HolidayIn(BaseModel):
+    """An admin's entry in the calendar: a day off, or an official make-up working day."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(max_length=200)
+    kind: Literal["holiday", "working_day"] = "holiday"
+
+
+class YearQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    year: int = Field(ge=2000, le=2100)
+
+
+def _row(r: asyncpg.Record) -> dict[str, Any]:
+    return {"day": r["day"].isoformat(), "name": r["name"], "kind": r["kind"], "source": r["source"]}
+
+
+async def list_holidays(pool: asyncpg.Pool, principal: Principal, year: int) -> dict[str, Any]:
+    """The calendar entries of a year."""
+    principal.require(Role.admin, Role.staff)
+    async with pool.acquire() as con:
+        rows = await con.fetch("SELECT * FROM holidays WHERE day BETWEEN $1 AND $2 ORDER BY day",
+                               date(year, 1, 1), date(year, 12, 31))
+    return {"year": year, "items": [_row(r) for r in rows]}
+
+
+async def put_holiday(pool: asyncpg.Pool, principal: Principal, day: date, entry: HolidayIn) -> dict[str, Any]:
+    """Add or correct one day (admins): announced day-off shifts, or a fix to the seeded lunar dates."""
+    principal.require(Role.admin)
+    name = clean_text(entry.name, "name")
+    async with pool.acquire() as con:
+        row = await con.fetchrow(
+            "INSERT INTO holidays (day, name, kind, source) VALUES ($1, $2, $3, 'admin')"
+            " ON CONFLICT (day) DO UPDATE SET name = $2, kind = $3, source = 'admin' RETURNING *",
+            day, name, entry.kind,
+        )
+    return _row(row)
+
+
+async def delete_holiday(pool: asyncpg.Pool, principal: Principal, day: date) -> None:
+    """Remove one day from the calendar (admins); a day that is not there is NotFound."""
+    principal.require(Role.admin)
+    async with pool.acquire() as con:
+        if await con.execute("DELETE FROM holidays WHERE day = $1", day) == "DELETE 0":
+            raise NotFound(f"Ngày {day:%d/%m/%Y} không có trong lịch nghỉ.")

@@ -128,3 +128,10 @@ def test_scans_with_a_courier_token(served, tmp_path):
     create_shipment(url, world.tokens["staff1"])  # something to scan, should a generated code hit it
     (tmp_path / "schemathesis.toml").write_text(f'[parameters]\n"path.client_event_id" = "{uuid.uuid4()}"\n')
     run_schemathesis(url, world.tokens["courier1"], tmp_path, "--include-path-regex", "^/api/v1/scans")
+
+
+def test_calendar_with_an_admin_token(served, tmp_path):
+    """The calendar edits, fuzzed as an admin (staff may only read them)."""
+    url, world = served
+    (tmp_path / "schemathesis.toml").write_text('[parameters]\n"path.day" = "2027-12-31"\n')
+    run_schemathesis(url, world.tokens["admin"], tmp_path, "--include-path-regex", "^/api/v1/holidays")
