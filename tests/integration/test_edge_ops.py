@@ -51,7 +51,7 @@ async def test_post_redirect_get_is_a_303(client, world):
 
 async def test_a_client_that_disconnects_mid_body_is_499_without_a_traceback(client, world, caplog):
     caplog.set_level(logging.INFO)
-    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    _reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
     writer.write(b"POST /login HTTP/1.1\r\nHost: postal.test\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                  b"Content-Length: 5000\r\n\r\nusername=staff1&pass")
     await writer.drain()
