@@ -103,6 +103,7 @@ class World:
     """Two agencies with their post offices and a token per role, to test isolation."""
 
     tokens: dict[str, str]
+    db: asyncpg.Connection | None = None  # the test's own connection, for setup the API cannot do
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -125,7 +126,7 @@ async def build_world(con: asyncpg.Connection) -> World:
         await accounts.add_user(con, username, role, agency_code=agency, post_office_code=office,
                                 password="correct-horse-battery")
         tokens[username] = await accounts.create_token(con, username)
-    return World(tokens)
+    return World(tokens, con)
 
 
 @pytest.fixture
