@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import date
 
+from postal.domain.text import refusal_message, unify_newlines
 from postal.errors import FieldError, InvalidInput
 
 S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
@@ -117,18 +118,27 @@ def normalize_id_number(text: str, field: str = "citizen.id_number") -> str:
     return digits
 
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+def check_text(text: str, field: str, *, multiline: bool = False) -> str:
+    """``text`` unchanged, or InvalidInput naming ``field`` when it holds a refused character (SPEC §11)."""
+    message = refusal_message(text, multiline=multiline)
+    if message is not None:
+        raise invalid(field, message)
+    return text
 
 
 def clean_text(
     text: str, field: str, *, max_length: int = 200, required: bool = True, multiline: bool = False
 ) -> str:
-    """Text in Unicode NFC, trimmed, without control characters; blank is refused when required."""
-    value = unicodedata.normalize("NFC", text).strip()
-    if "\x00" in value or _CONTROL_RE.search(value.replace("\n", " ") if multiline else value):
-        raise invalid(field, "Văn bản chứa ký tự điều khiển không hợp lệ.")
-    if not multiline:
-        value = re.sub(r"\s+", " ", value)
+    """Text in Unicode NFC, trimmed, without refused characters (:mod:`postal.domain.text`).
+
+    Single-line text has its runs of spaces collapsed; multi-line text keeps ``\\n`` line breaks.
+    Blank is refused when ``required``.
+    """
+    value = check_text(unicodedata.normalize("NFC", text), field, multiline=multiline)
+    if multiline:
+        value = unify_newlines(value).strip()
+    else:
+        value = re.sub(r"\s+", " ", value).strip()
     if required and not value:
         raise invalid(field, "Không được để trống.")
     if len(value) > max_length:
