@@ -65,11 +65,19 @@ def is_s10(text: str) -> bool:
 
 
 # <agency id>-<yymmdd>-<sequence>, agency id like 000.00.15.H62 (dotted alphanumeric groups)
-_DOSSIER_RE = re.compile(r"^([0-9A-Z]{1,10}(?:\.[0-9A-Z]{1,10}){1,5})-(\d{6})-(\d{4,10})$")
+_AGENCY_ID = r"[0-9A-Z]{1,10}(?:\.[0-9A-Z]{1,10}){1,5}"
+_AGENCY_ID_RE = re.compile(_AGENCY_ID)
+_DOSSIER_RE = re.compile(rf"^({_AGENCY_ID})-(\d{{6}})-(\d{{4,10}})$")
 
 
-def validate_dossier_code(code: str, *, free_form: bool, field: str = "dossier.code") -> str:
-    """The dossier code as given (NFC, trimmed), checked against the national format unless free-form."""
+def validate_dossier_code(
+    code: str, *, free_form: bool, agency_id: str | None = None, field: str = "dossier.code"
+) -> str:
+    """The dossier code as given (NFC, trimmed), checked against the national format unless free-form.
+
+    With ``agency_id`` the code's agency part must be exactly it (SPEC §11): an agency files only
+    its own dossiers.
+    """
     value = clean_text(code, field, max_length=64)
     if free_form:
         return value
@@ -79,7 +87,16 @@ def validate_dossier_code(code: str, *, free_form: bool, field: str = "dossier.c
             field,
             "Mã hồ sơ phải theo mẫu <mã cơ quan>-<yymmdd>-<số thứ tự 4+ chữ số>, ví dụ 000.00.15.H62-260315-0012.",
         )
+    if agency_id is not None and match.group(1) != agency_id:
+        raise invalid(
+            field, f"Mã hồ sơ phải bắt đầu bằng mã cơ quan của đơn vị bạn: {agency_id}-yymmdd-số thứ tự.",
+        )
     return value
+
+
+def is_dossier_agency_id(text: str) -> bool:
+    """True when ``text`` has the shape of a dossier code's agency part (``000.00.15.H62``)."""
+    return bool(_AGENCY_ID_RE.fullmatch(text))
 
 
 def _is_yymmdd(text: str) -> bool:

@@ -20,6 +20,7 @@ from postal.store import shipments as store
 
 POST_OFFICE = "BC-VINHYEN"
 AGENCY = "PVHCC-PT"
+DOSSIER_AGENCY_ID = "000.00.15.H62"  # the agency part of the demo agency's dossier codes
 PASSWORD = "postal-demo-2026"  # noqa: S105 - the published demo password, printed by `postal demo`
 USERS = [("admin", Role.admin), ("canbo", Role.staff), ("buuta", Role.courier), ("motcua", Role.integration)]
 
@@ -45,7 +46,8 @@ PATHS: list[list[Event]] = [
 async def _base(con: asyncpg.Connection) -> None:
     await add_post_office(con, POST_OFFICE, "Bưu cục Vĩnh Yên", "25")
     await add_agency(con, NewAgency(AGENCY, "Trung tâm Phục vụ hành chính công tỉnh Phú Thọ", "25", "08707",
-                                    POST_OFFICE, "Số 2 đường Hai Bà Trưng, Phường Vĩnh Yên"))
+                                    POST_OFFICE, "Số 2 đường Hai Bà Trưng, Phường Vĩnh Yên",
+                                    dossier_agency_id=DOSSIER_AGENCY_ID))
     for username, role in USERS:
         await add_user(con, username, role, password=PASSWORD,
                        agency_code=AGENCY if role in (Role.staff, Role.integration) else None,
@@ -91,7 +93,7 @@ async def _insert(con: asyncpg.Connection, settings: Settings, rng: random.Rando
     return await store.insert_shipment(con, {
         "tracking_code": make_s10(settings.s10_prefix, await store.next_serial(con)),
         "direction": direction, "agency_code": AGENCY, "post_office_code": POST_OFFICE,
-        "dossier_code": f"000.00.15.H62-{created:%y%m%d}-{1000 + i:04d}",
+        "dossier_code": f"{DOSSIER_AGENCY_ID}-{created:%y%m%d}-{1000 + i:04d}",
         "procedure_code": code, "procedure_name": name,
         "appointment_date": today + timedelta(days=rng.randint(-2, 7)),
         "citizen_name": NAMES[i % len(NAMES)], "citizen_phone": f"09{rng.randint(10_000_000, 99_999_999)}",

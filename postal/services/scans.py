@@ -135,7 +135,7 @@ class ProofIn(_In):
 
 
 class ScanIn(_In):
-    """One scan (SPEC §5 scan body)."""
+    """One scan: the event a courier records for a shipment."""
 
     code: str = Field(max_length=500, description="Mã bưu gửi, nội dung QR (URL) hoặc mã vạch")
     event: Event
