@@ -38,7 +38,7 @@ def char_kind(ch: str) -> str | None:
         return "zero_width"
     if cp in _SEPARATORS:
         return "separator"
-    if 0xD800 <= cp <= 0xDFFF or unicodedata.category(ch) == "Cn" and _is_noncharacter(cp):
+    if 0xD800 <= cp <= 0xDFFF or (unicodedata.category(ch) == "Cn" and _is_noncharacter(cp)):
         return "invalid"
     return None
 
@@ -75,4 +75,5 @@ def refusal_message(text: str, *, multiline: bool = False) -> str | None:
         return None
     i, kind = found
     cp = ord((unify_newlines(text) if multiline else text)[i])
-    return f"Có {_KIND_TEXT[kind]} U+{cp:04X} ở vị trí {i + 1}: hãy xoá ký tự đó (thường lẫn vào khi sao chép) rồi gửi lại."
+    return (f"Có {_KIND_TEXT[kind]} U+{cp:04X} ở vị trí {i + 1}: "
+            "hãy xoá ký tự đó (thường lẫn vào khi sao chép) rồi gửi lại.")

@@ -44,11 +44,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import labels
 from labels.fonts import ensure_fonts
-from postal.edge_messages import label
 from postal.domain import codes
 from postal.domain.access import Principal, Role, Scope, scope_of
 from postal.domain.address import province_name, ward_name
 from postal.domain.signing import qr_payload
+from postal.edge_messages import label
 from postal.errors import Conflict, FieldError, InvalidInput, NotFound
 from postal.services.views import Clock
 from postal.store import accounts as accounts_store

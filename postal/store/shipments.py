@@ -60,8 +60,8 @@ async def insert_shipment(con: asyncpg.Connection, fields: dict[str, Any]) -> in
 
 async def _open_dossier_conflict(con: asyncpg.Connection, fields: dict[str, Any]) -> Conflict:
     existing = await con.fetchval(
-        f"SELECT tracking_code FROM shipments WHERE agency_code = $1 AND dossier_code = $2 AND direction = $3"
-        f" AND status NOT IN {_TERMINAL}",
+        "SELECT tracking_code FROM shipments WHERE agency_code = $1 AND dossier_code = $2 AND direction = $3"
+        " AND status NOT IN ('delivered', 'returned', 'cancelled')",
         fields["agency_code"], fields["dossier_code"], fields["direction"],
     )
     direction = {"delivery": "trả kết quả", "pickup": "thu gom"}.get(fields["direction"], fields["direction"])

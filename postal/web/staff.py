@@ -195,7 +195,8 @@ async def _new_form(
         wards = []
     return _render(request, "staff_new.html", {
         "principal": principal, "csrf": csrf, "v": values, "errors": _errors_by_field(errors or []),
-        "error_list": [{"field": e.field, "text": sentence(e)} for e in errors or []], "provinces": provinces(), "wards": wards,
+        "error_list": [{"field": e.field, "text": sentence(e)} for e in errors or []],
+        "provinces": provinces(), "wards": wards,
         "post_offices": await console.post_office_choices(pool), "document_rows": range(DOCUMENT_ROWS),
         "idempotency_key": values.get("idempotency_key") or uuid.uuid4().hex,
     }, status=status)
