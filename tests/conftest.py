@@ -113,7 +113,8 @@ async def build_world(con: asyncpg.Connection) -> World:
     await accounts.add_post_office(con, "PO-1", "Bưu cục Vĩnh Yên", "25")
     await accounts.add_post_office(con, "PO-2", "Bưu cục Việt Trì", "25")
     await accounts.add_agency(con, accounts.NewAgency("AG-1", "Trung tâm Phục vụ hành chính công Phú Thọ", "25",
-                                                      "08707", "PO-1", "Số 2 Hai Bà Trưng"))
+                                                      "08707", "PO-1", "Số 2 Hai Bà Trưng",
+                                                      dossier_agency_id="000.00.15.H62"))
     await accounts.add_agency(con, accounts.NewAgency("AG-2", "UBND Phường Việt Trì", "25", "08707", "PO-2",
                                                       free_form_dossier_codes=True))
     users = [

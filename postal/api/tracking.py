@@ -75,7 +75,7 @@ class RecipientOut(BaseModel):
 
 
 class TrackOut(BaseModel):
-    """The public view of a shipment (SPEC §5): never a phone, ID number, street line or courier."""
+    """Hành trình công khai của bưu gửi: không có số điện thoại, số định danh, địa chỉ chi tiết hay tên bưu tá."""
 
     model_config = ConfigDict(extra="allow")
 

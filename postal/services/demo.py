@@ -42,6 +42,7 @@ USERS = [("admin", Role.admin), ("canbo", Role.staff), ("buuta", Role.courier), 
 
 NAMES = ["Nguyễn Thị Hồng Nhung", "Trần Văn Đức", "Lê Hoàng Yến", "Phạm Quốc Việt", "Đặng Thị Ánh Tuyết",
          "Vũ Minh Hiếu", "Bùi Thị Thu Hường", "Hoàng Văn Lực", "Ngô Thị Mỹ Duyên", "Đỗ Trọng Nghĩa"]
+DOSSIER_AGENCY_ID = "000.00.15.H62"  # the agency part of the demo agency's dossier codes
 OFFICER = "Trần Thị Thu Hà"  # the agency officer who receives collected dossiers
 PROCEDURES = [("1.004227", "Cấp đổi giấy phép lái xe"), ("1.001612", "Đăng ký khai sinh"),
               ("2.000889", "Cấp phiếu lý lịch tư pháp"), ("1.000656", "Đăng ký kết hôn")]
@@ -71,7 +72,8 @@ OVERDUE_EVERY = 5
 async def _base(con: asyncpg.Connection) -> None:
     await add_post_office(con, POST_OFFICE, "Bưu cục Vĩnh Yên", "25")
     await add_agency(con, NewAgency(AGENCY, "Trung tâm Phục vụ hành chính công tỉnh Phú Thọ", "25", "08707",
-                                    POST_OFFICE, "Số 2 đường Hai Bà Trưng"))  # the ward is printed from its code
+                                    POST_OFFICE, "Số 2 đường Hai Bà Trưng",  # the ward is printed from its code
+                                    dossier_agency_id=DOSSIER_AGENCY_ID))
     for username, role in USERS:
         await add_user(con, username, role, password=PASSWORD,
                        agency_code=AGENCY if role in (Role.staff, Role.integration) else None,
@@ -163,7 +165,7 @@ async def _insert(con: asyncpg.Connection, settings: Settings, rng: random.Rando
     await store.insert_shipment(con, {
         "tracking_code": tracking_code,
         "direction": p.direction, "agency_code": AGENCY, "post_office_code": POST_OFFICE,
-        "dossier_code": f"000.00.15.H62-{created_day:%y%m%d}-{1000 + p.index:04d}",
+        "dossier_code": f"{DOSSIER_AGENCY_ID}-{created_day:%y%m%d}-{1000 + p.index:04d}",
         "procedure_code": code, "procedure_name": name,
         "appointment_date": p.due if p.direction == "delivery" else None,
         "citizen_name": NAMES[p.index % len(NAMES)], "citizen_phone": f"09{rng.randint(10_000_000, 99_999_999)}",

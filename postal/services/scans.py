@@ -139,7 +139,7 @@ class ProofIn(_In):
 
 
 class ScanIn(_In):
-    """One scan (SPEC §5 scan body)."""
+    """One scan: the event a courier records for a shipment."""
 
     code: str = Field(max_length=500, description="Mã bưu gửi, nội dung QR (URL) hoặc mã vạch")
     event: Event
@@ -206,7 +206,7 @@ def _base_details(scan: ScanIn) -> dict[str, Any]:
             raise codes.invalid("reason_code", "Cần lý do phát không thành công, một trong: "
                                 + ", ".join(FAILURE_REASONS) + ".")
         if scan.reason_code == "other" and not note:
-            raise codes.invalid("note", "Lý do 'other' cần ghi rõ trong ghi chú (note).")
+            raise codes.invalid("note", "Lý do «khác» cần ghi rõ trong ghi chú.")
         details |= {"reason_code": scan.reason_code, "reason_text": FAILURE_REASONS[scan.reason_code]}
     elif scan.reason_code is not None:
         raise codes.invalid("reason_code", "Chỉ dùng reason_code với sự kiện 'delivery_failed'.")
@@ -265,7 +265,7 @@ def _verify(row: asyncpg.Record, proof: Proof, clock: Clock) -> None:
     else:
         if not row["citizen_id_number"]:
             raise InvalidInput(
-                "Bưu gửi không có số CCCD để đối chiếu: hãy dùng mã xác nhận (otp).",
+                "Bưu gửi không có số CCCD để đối chiếu: hãy dùng mã xác nhận một lần gửi tới điện thoại người dân.",
                 errors=[FieldError("proof.verification.method", "Không có số CCCD trong hồ sơ.")],
             )
         ok = check_id_last4(row["citizen_id_number"], value)
