@@ -57,7 +57,7 @@ async def cmd_agency_add(args: argparse.Namespace, settings: Settings) -> int:
     from postal.services.accounts import NewAgency, add_agency
 
     cmd = NewAgency(args.code, args.name, args.province_code, args.ward_code, args.post_office,
-                    args.address or "", args.free_form_dossier_codes)
+                    args.address or "", args.free_form_dossier_codes, args.dossier_agency_id)
 
     async def work(con: Any) -> int:
         await add_agency(con, cmd)
@@ -162,6 +162,8 @@ def _add_admin_parsers(sub: Any) -> None:
     add.add_argument("--address", help="street line of the agency")
     add.add_argument("--free-form-dossier-codes", action="store_true",
                      help="accept dossier codes outside the national format")
+    add.add_argument("--dossier-agency-id", help="agency part of its dossier codes, e.g. 000.00.15.H62 "
+                     "(default: the agency code)")
     add.set_defaults(run=cmd_agency_add)
 
     us = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)

@@ -103,6 +103,7 @@ class World:
     """Two agencies with their post offices and a token per role, to test isolation."""
 
     tokens: dict[str, str]
+    db: asyncpg.Connection | None = None  # the test's own connection, for setup the API cannot do
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -112,7 +113,8 @@ async def build_world(con: asyncpg.Connection) -> World:
     await accounts.add_post_office(con, "PO-1", "Bưu cục Vĩnh Yên", "25")
     await accounts.add_post_office(con, "PO-2", "Bưu cục Việt Trì", "25")
     await accounts.add_agency(con, accounts.NewAgency("AG-1", "Trung tâm Phục vụ hành chính công Phú Thọ", "25",
-                                                      "08707", "PO-1", "Số 2 Hai Bà Trưng"))
+                                                      "08707", "PO-1", "Số 2 Hai Bà Trưng",
+                                                      dossier_agency_id="000.00.15.H62"))
     await accounts.add_agency(con, accounts.NewAgency("AG-2", "UBND Phường Việt Trì", "25", "08707", "PO-2",
                                                       free_form_dossier_codes=True))
     users = [
@@ -125,7 +127,7 @@ async def build_world(con: asyncpg.Connection) -> World:
         await accounts.add_user(con, username, role, agency_code=agency, post_office_code=office,
                                 password="correct-horse-battery")
         tokens[username] = await accounts.create_token(con, username)
-    return World(tokens)
+    return World(tokens, con)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from aiohttp import web
 from postal.api.auth import require
 from postal.api.openapi import Operation
 from postal.api.schemas import ShipmentOut, ShipmentPage
-from postal.api.validation import parse_body, parse_query
+from postal.api.validation import parse_body, parse_query, read_body
 from postal.domain.access import Role
 from postal.domain.codes import invalid
 from postal.keys import pool_key
@@ -39,9 +39,9 @@ def _idempotency_key(request: web.Request) -> str | None:
 
 async def create(request: web.Request) -> web.Response:
     principal = await require(request, Role.staff, Role.integration)
-    cmd = await parse_body(request, shipments.CreateShipment)
+    body = await read_body(request)
     result = await shipments.create_shipment(
-        request.app[pool_key], principal, cmd, request.app[clock_key], _idempotency_key(request)
+        request.app[pool_key], principal, body, request.app[clock_key], _idempotency_key(request)
     )
     headers = {"Location": f"/api/v1/shipments/{result.shipment['tracking_code']}"}
     if result.replayed:

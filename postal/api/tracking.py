@@ -45,17 +45,23 @@ class TrackQuery(BaseModel):
 
 
 class TrackEventOut(BaseModel):
-    """One public timeline entry: no actor, no proof, no geo point."""
+    """One public timeline entry: no actor, no proof, no geo point.
+
+    A late event (``applied: false``, ``late: true``) did not change the status: its ``status_text``
+    says so instead of naming a status. A late repeat of an event already applied is not listed.
+    """
 
     model_config = ConfigDict(extra="allow")
 
     event: str
-    status_text: str
+    status_text: str = Field(description="Trạng thái mà sự kiện dẫn tới; sự kiện ghi nhận muộn: "
+                                         "'Ghi nhận muộn, không thay đổi trạng thái'.")
     event_text: str
     occurred_at: str
     post_office: str | None
     post_office_name: str | None
     applied: bool
+    late: bool = Field(description="Ghi nhận muộn (không thay đổi trạng thái bưu gửi).")
 
 
 class RecipientOut(BaseModel):
@@ -69,7 +75,7 @@ class RecipientOut(BaseModel):
 
 
 class TrackOut(BaseModel):
-    """The public view of a shipment (SPEC §5): never a phone, ID number, street line or courier."""
+    """Hành trình công khai của bưu gửi: không có số điện thoại, số định danh, địa chỉ chi tiết hay tên bưu tá."""
 
     model_config = ConfigDict(extra="allow")
 

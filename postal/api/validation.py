@@ -7,64 +7,17 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from postal.errors import BadRequest, FieldError, InvalidInput, PayloadTooLarge
+from postal.edge_messages import field_errors, summary
+from postal.errors import BadRequest, InvalidInput, PayloadTooLarge
 
 M = TypeVar("M", bound=BaseModel)
 
-# Vietnamese messages for pydantic's error types a clerk or integrator meets most.
-_MESSAGES = {
-    "missing": "Thiếu trường bắt buộc.",
-    "string_type": "Phải là chuỗi ký tự.",
-    "int_type": "Phải là số nguyên.",
-    "int_parsing": "Phải là số nguyên.",
-    "int_from_float": "Phải là số nguyên.",
-    "bool_type": "Phải là true hoặc false.",
-    "bool_parsing": "Phải là true hoặc false.",
-    "float_type": "Phải là số.",
-    "float_parsing": "Phải là số.",
-    "date_type": "Phải là ngày dạng YYYY-MM-DD.",
-    "date_parsing": "Ngày không hợp lệ (dạng YYYY-MM-DD, ngày có thật).",
-    "date_from_datetime_parsing": "Ngày không hợp lệ (dạng YYYY-MM-DD, ngày có thật).",
-    "datetime_type": "Phải là thời điểm ISO 8601 có múi giờ.",
-    "datetime_parsing": "Thời điểm không hợp lệ (ISO 8601, ví dụ 2026-12-02T09:30:00+07:00).",
-    "datetime_from_date_parsing": "Thời điểm không hợp lệ (ISO 8601, ví dụ 2026-12-02T09:30:00+07:00).",
-    "timezone_aware": "Thời điểm phải có múi giờ (ví dụ +07:00).",
-    "literal_error": "Giá trị không nằm trong danh sách cho phép.",
-    "enum": "Giá trị không nằm trong danh sách cho phép.",
-    "model_type": "Phải là một đối tượng JSON.",
-    "model_attributes_type": "Phải là một đối tượng JSON.",
-    "dict_type": "Phải là một đối tượng JSON.",
-    "list_type": "Phải là một danh sách JSON.",
-    "uuid_parsing": "Phải là UUID.",
-    "uuid_type": "Phải là UUID.",
-    "string_too_long": "Quá dài.",
-    "string_too_short": "Quá ngắn.",
-    "too_long": "Quá nhiều phần tử.",
-    "too_short": "Quá ít phần tử.",
-    "greater_than_equal": "Giá trị quá nhỏ.",
-    "less_than_equal": "Giá trị quá lớn.",
-    "greater_than": "Giá trị quá nhỏ.",
-    "less_than": "Giá trị quá lớn.",
-}
-
-
-def field_errors(exc: ValidationError) -> list[FieldError]:
-    """Pydantic errors as dotted field paths with Vietnamese messages (English detail kept in brackets)."""
-    out = []
-    for err in exc.errors(include_url=False, include_input=False):
-        field = ".".join(str(p) for p in err["loc"]) or "body"
-        message = _MESSAGES.get(err["type"])
-        out.append(FieldError(field, f"{message} ({err['msg']})" if message else err["msg"]))
-    return out
-
-
 def invalid_from(exc: ValidationError, what: str = "Dữ liệu") -> InvalidInput:
-    """InvalidInput (or BadRequest for unreadable JSON) from a pydantic error."""
-    if any(e["type"] == "json_invalid" for e in exc.errors()):
+    """InvalidInput naming every bad field (or BadRequest for unreadable JSON) from a pydantic error."""
+    if any(e["type"] in ("json_invalid", "string_unicode") and not e["loc"] for e in exc.errors()):
         return BadRequest("Nội dung gửi lên không phải JSON hợp lệ (UTF-8).")
     errors = field_errors(exc)
-    summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
-    return InvalidInput(f"{what} không hợp lệ — {summary}", errors=errors)
+    return InvalidInput(f"{what} chưa hợp lệ. {summary(errors)}", errors=errors)
 
 
 async def read_body(request: web.Request) -> bytes:

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import date
 
+from postal.domain.text import refusal_message, unify_newlines
 from postal.errors import FieldError, InvalidInput
 
 S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
@@ -64,11 +65,19 @@ def is_s10(text: str) -> bool:
 
 
 # <agency id>-<yymmdd>-<sequence>, agency id like 000.00.15.H62 (dotted alphanumeric groups)
-_DOSSIER_RE = re.compile(r"^([0-9A-Z]{1,10}(?:\.[0-9A-Z]{1,10}){1,5})-(\d{6})-(\d{4,10})$")
+_AGENCY_ID = r"[0-9A-Z]{1,10}(?:\.[0-9A-Z]{1,10}){1,5}"
+_AGENCY_ID_RE = re.compile(_AGENCY_ID)
+_DOSSIER_RE = re.compile(rf"^({_AGENCY_ID})-(\d{{6}})-(\d{{4,10}})$")
 
 
-def validate_dossier_code(code: str, *, free_form: bool, field: str = "dossier.code") -> str:
-    """The dossier code as given (NFC, trimmed), checked against the national format unless free-form."""
+def validate_dossier_code(
+    code: str, *, free_form: bool, agency_id: str | None = None, field: str = "dossier.code"
+) -> str:
+    """The dossier code as given (NFC, trimmed), checked against the national format unless free-form.
+
+    With ``agency_id`` the code's agency part must be exactly it (SPEC §11): an agency files only
+    its own dossiers.
+    """
     value = clean_text(code, field, max_length=64)
     if free_form:
         return value
@@ -78,7 +87,16 @@ def validate_dossier_code(code: str, *, free_form: bool, field: str = "dossier.c
             field,
             "Mã hồ sơ phải theo mẫu <mã cơ quan>-<yymmdd>-<số thứ tự 4+ chữ số>, ví dụ 000.00.15.H62-260315-0012.",
         )
+    if agency_id is not None and match.group(1) != agency_id:
+        raise invalid(
+            field, f"Mã hồ sơ phải bắt đầu bằng mã cơ quan của đơn vị bạn: {agency_id}-yymmdd-số thứ tự.",
+        )
     return value
+
+
+def is_dossier_agency_id(text: str) -> bool:
+    """True when ``text`` has the shape of a dossier code's agency part (``000.00.15.H62``)."""
+    return bool(_AGENCY_ID_RE.fullmatch(text))
 
 
 def _is_yymmdd(text: str) -> bool:
@@ -117,18 +135,27 @@ def normalize_id_number(text: str, field: str = "citizen.id_number") -> str:
     return digits
 
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+def check_text(text: str, field: str, *, multiline: bool = False) -> str:
+    """``text`` unchanged, or InvalidInput naming ``field`` when it holds a refused character (SPEC §11)."""
+    message = refusal_message(text, multiline=multiline)
+    if message is not None:
+        raise invalid(field, message)
+    return text
 
 
 def clean_text(
     text: str, field: str, *, max_length: int = 200, required: bool = True, multiline: bool = False
 ) -> str:
-    """Text in Unicode NFC, trimmed, without control characters; blank is refused when required."""
-    value = unicodedata.normalize("NFC", text).strip()
-    if "\x00" in value or _CONTROL_RE.search(value.replace("\n", " ") if multiline else value):
-        raise invalid(field, "Văn bản chứa ký tự điều khiển không hợp lệ.")
-    if not multiline:
-        value = re.sub(r"\s+", " ", value)
+    """Text in Unicode NFC, trimmed, without refused characters (:mod:`postal.domain.text`).
+
+    Single-line text has its runs of spaces collapsed; multi-line text keeps ``\\n`` line breaks.
+    Blank is refused when ``required``.
+    """
+    value = check_text(unicodedata.normalize("NFC", text), field, multiline=multiline)
+    if multiline:
+        value = unify_newlines(value).strip()
+    else:
+        value = re.sub(r"\s+", " ", value).strip()
     if required and not value:
         raise invalid(field, "Không được để trống.")
     if len(value) > max_length:

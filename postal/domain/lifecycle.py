@@ -36,6 +36,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+from postal.domain.text import refusal_message
 from postal.errors import FieldError, InvalidInput, TransitionRefused
 
 MAX_VERIFICATION_TRIES = 5
@@ -314,7 +315,12 @@ def _clean_text(value: object) -> str | None:
 def _text_field(
     proof: Mapping[str, Any], key: str, path: str, limit: int, errors: list[FieldError]
 ) -> str | None:
-    value = _clean_text(proof.get(key))
+    raw = proof.get(key)
+    refused = refusal_message(raw) if isinstance(raw, str) else None
+    if refused is not None:
+        errors.append(FieldError(path, refused))
+        return None
+    value = _clean_text(raw)
     if value is None:
         errors.append(FieldError(path, "Bắt buộc, không được để trống."))
     elif len(value) > limit:

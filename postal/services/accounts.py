@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from postal.domain.access import Principal, Role
 from postal.domain.address import canonical_province_code, resolve_unit
-from postal.domain.codes import clean_text, invalid
+from postal.domain.codes import clean_text, invalid, is_dossier_agency_id
 from postal.errors import Unauthenticated
 from postal.store import accounts as store
 
@@ -61,6 +61,7 @@ class NewAgency:
     post_office_code: str
     address_line: str = ""
     free_form_dossier_codes: bool = False
+    dossier_agency_id: str | None = None  # the agency part of its dossier codes; None: the agency code
 
 
 async def add_agency(con: asyncpg.Connection, cmd: NewAgency) -> None:
@@ -74,7 +75,17 @@ async def add_agency(con: asyncpg.Connection, cmd: NewAgency) -> None:
         "address_line": clean_text(cmd.address_line, "address", required=False),
         "post_office_code": cmd.post_office_code,
         "free_form_dossier_codes": cmd.free_form_dossier_codes,
+        "dossier_agency_id": _check_dossier_agency_id(cmd.dossier_agency_id),
     })
+
+
+def _check_dossier_agency_id(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().upper()
+    if not is_dossier_agency_id(value):
+        raise invalid("dossier_agency_id", "Mã cơ quan trong mã hồ sơ phải có dạng như 000.00.15.H62.")
+    return value
 
 
 async def add_user(

@@ -1,20 +1,37 @@
 """Demo data: an agency, a post office, one user of each role, and shipments in every status.
 
 Safe to run twice: what exists is kept, and shipments are only added to an empty demo agency.
+
+Every status is reached the way it is in real life: the courier's scans go through the scan
+service (:func:`postal.services.scans.record_scan`, with the handover proof for ``delivered``) and
+the cancellation through the staff service, never by writing a status. Times are consistent:
+each shipment is registered first (in office hours within the last week), its scans follow in
+increasing ``occurred_at`` after that (also in office hours) and before now, and nothing is dated
+in the future; a cancellation is recorded now, as staff would.
+Some open shipments are past their due date (overdue).
 """
 
 from __future__ import annotations
 
+import bisect
 import random
-from datetime import UTC, date, datetime, timedelta
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 import asyncpg
 
-from postal.domain.access import Role
+from postal.domain.access import Principal, Role
 from postal.domain.codes import make_s10
-from postal.domain.lifecycle import Event, ShipmentState, Status, apply
+from postal.domain.lifecycle import Event
 from postal.errors import Conflict
 from postal.services.accounts import NewAgency, add_agency, add_post_office, add_user
+from postal.services.scans import LocationIn, ProofIn, ScanIn, VerificationIn, record_scan
+from postal.services.shipments import cancel_shipment
+from postal.services.views import Clock
 from postal.settings import Settings
 from postal.store import shipments as store
 
@@ -25,9 +42,14 @@ USERS = [("admin", Role.admin), ("canbo", Role.staff), ("buuta", Role.courier), 
 
 NAMES = ["Nguyễn Thị Hồng Nhung", "Trần Văn Đức", "Lê Hoàng Yến", "Phạm Quốc Việt", "Đặng Thị Ánh Tuyết",
          "Vũ Minh Hiếu", "Bùi Thị Thu Hường", "Hoàng Văn Lực", "Ngô Thị Mỹ Duyên", "Đỗ Trọng Nghĩa"]
+DOSSIER_AGENCY_ID = "000.00.15.H62"  # the agency part of the demo agency's dossier codes
+OFFICER = "Trần Thị Thu Hà"  # the agency officer who receives collected dossiers
 PROCEDURES = [("1.004227", "Cấp đổi giấy phép lái xe"), ("1.001612", "Đăng ký khai sinh"),
               ("2.000889", "Cấp phiếu lý lịch tư pháp"), ("1.000656", "Đăng ký kết hôn")]
 WARDS = ["08707", "08716", "08740"]
+VINH_YEN = (21.3089, 105.6049)
+EVENT_IDS = uuid.UUID("5b1c2f3e-6d7a-4e8b-9c0d-1e2f3a4b5c6d")
+"""Namespace of the demo scans' ``client_event_id`` (one per shipment and step)."""
 
 # The path each demo shipment walks; the last status is where it stays.
 PATHS: list[list[Event]] = [
@@ -40,12 +62,18 @@ PATHS: list[list[Event]] = [
     [Event.picked_up, Event.arrived, Event.out_for_delivery, Event.delivery_failed, Event.returned],
     [Event.cancel],
 ]
+SHIPMENTS = 40
+DEMO_DAYS = timedelta(days=7)
+SLOT_MINUTES = 15
+OVERDUE_EVERY = 5
+"""Every 5th shipment (counting from the second) is due yesterday: the open ones among them are overdue."""
 
 
 async def _base(con: asyncpg.Connection) -> None:
     await add_post_office(con, POST_OFFICE, "Bưu cục Vĩnh Yên", "25")
     await add_agency(con, NewAgency(AGENCY, "Trung tâm Phục vụ hành chính công tỉnh Phú Thọ", "25", "08707",
-                                    POST_OFFICE, "Số 2 đường Hai Bà Trưng, Phường Vĩnh Yên"))
+                                    POST_OFFICE, "Số 2 đường Hai Bà Trưng",  # the ward is printed from its code
+                                    dossier_agency_id=DOSSIER_AGENCY_ID))
     for username, role in USERS:
         await add_user(con, username, role, password=PASSWORD,
                        agency_code=AGENCY if role in (Role.staff, Role.integration) else None,
@@ -61,8 +89,7 @@ async def load_demo(con: asyncpg.Connection, settings: Settings) -> list[str]:
         pass  # already loaded
     count = await con.fetchval("SELECT count(*) FROM shipments WHERE agency_code = $1", AGENCY)
     if count == 0:
-        async with con.transaction():
-            await _shipments(con, settings)
+        await _shipments(con, settings)
     users = ", ".join(f"{u} ({r.value})" for u, r in USERS)
     return [
         f"Demo data ready: agency {AGENCY}, post office {POST_OFFICE}.",
@@ -72,49 +99,115 @@ async def load_demo(con: asyncpg.Connection, settings: Settings) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class _Planned:
+    """One demo shipment: when it was registered, who it is for, the path it walks and when."""
+
+    index: int
+    direction: str
+    created: datetime
+    due: date
+    path: list[Event]
+    moments: list[datetime]
+
+
+def working_slots(start: datetime, end: datetime, settings: Settings) -> list[datetime]:
+    """Every quarter hour from ``start`` to ``end`` that falls in office hours (07:30–17:30, Monday to
+    Saturday, local time): when counters are open and couriers out, so the demo reads like real work."""
+    slot = start.astimezone(settings.tz).replace(second=0, microsecond=0)
+    slot += timedelta(minutes=-slot.minute % SLOT_MINUTES)
+    slots = []
+    while slot <= end:
+        if slot.weekday() < 6 and time(7, 30) <= slot.time() < time(17, 30):
+            slots.append(slot)
+        slot += timedelta(minutes=SLOT_MINUTES)
+    return slots
+
+
+def _plan(rng: random.Random, i: int, slots: list[datetime], now: datetime, settings: Settings) -> _Planned:
+    """Registration at an office-hours slot, then the path's scans at later slots, in order, before now."""
+    path = PATHS[i % len(PATHS)]
+    overdue = i % OVERDUE_EVERY == 1
+    old_enough = bisect.bisect_right(slots, now - timedelta(days=3))
+    last = len(slots) - len(PATHS) - 1  # room for the longest path after the registration
+    at = rng.randrange(0, old_enough) if overdue else rng.randrange(0, last)
+    created = slots[at]
+    moments = sorted(rng.sample(slots[at + 1:], len(path)))
+    today = now.astimezone(settings.tz).date()
+    due = today - timedelta(days=1) if overdue else created.date() + timedelta(days=rng.randint(2, 7))
+    return _Planned(i, "delivery" if i % 3 else "pickup", created, due, path, moments)
+
+
 async def _shipments(con: asyncpg.Connection, settings: Settings) -> None:
-    rng = random.Random(2026)  # a fixed seed: the same demo every time
-    staff_id = await con.fetchval("SELECT id FROM users WHERE username = 'canbo'")
-    courier = await con.fetchval("SELECT id FROM users WHERE username = 'buuta'")
-    today = datetime.now(settings.tz).date()
-    for i in range(40):
-        path = PATHS[i % len(PATHS)]
-        direction = "delivery" if i % 3 else "pickup"
-        shipment_id = await _insert(con, settings, rng, i, direction, today, staff_id)
-        await _walk(con, shipment_id, path, courier, staff_id)
+    rng = random.Random(2026)  # a fixed seed: the same demo every time (relative to now)
+    clock = Clock(settings)
+    now = clock.now()
+    staff = Principal(await con.fetchval("SELECT id FROM users WHERE username = 'canbo'"), "canbo", Role.staff,
+                      agency_code=AGENCY)
+    courier = Principal(await con.fetchval("SELECT id FROM users WHERE username = 'buuta'"), "buuta",
+                        Role.courier, post_office_code=POST_OFFICE)
+    slots = working_slots(now - DEMO_DAYS, now - timedelta(minutes=5), settings)
+    planned = [_plan(rng, i, slots, now, settings) for i in range(SHIPMENTS)]
+    async with con.transaction():  # the shipments appear together or not at all
+        codes = [await _insert(con, settings, rng, p, staff.user_id) for p in planned]
+    pool = cast(asyncpg.Pool, _OneConnection(con))
+    for p, (code, id_number) in zip(planned, codes, strict=True):
+        await _walk(pool, clock, p, code, id_number, staff, courier)
 
 
-async def _insert(con: asyncpg.Connection, settings: Settings, rng: random.Random, i: int, direction: str,
-                  today: date, staff_id: int) -> int:
-    code, name = PROCEDURES[i % len(PROCEDURES)]
-    created = today - timedelta(days=rng.randint(0, 6))
-    return await store.insert_shipment(con, {
-        "tracking_code": make_s10(settings.s10_prefix, await store.next_serial(con)),
-        "direction": direction, "agency_code": AGENCY, "post_office_code": POST_OFFICE,
-        "dossier_code": f"000.00.15.H62-{created:%y%m%d}-{1000 + i:04d}",
+async def _insert(con: asyncpg.Connection, settings: Settings, rng: random.Random, p: _Planned,
+                  staff_id: int) -> tuple[str, str]:
+    """Register one shipment at its planned time; returns its tracking code and the citizen's ID number."""
+    code, name = PROCEDURES[p.index % len(PROCEDURES)]
+    created_day = p.created.date()  # a slot is in local time
+    tracking_code = make_s10(settings.s10_prefix, await store.next_serial(con))
+    id_number = f"0011990{rng.randint(10_000, 99_999)}"
+    await store.insert_shipment(con, {
+        "tracking_code": tracking_code,
+        "direction": p.direction, "agency_code": AGENCY, "post_office_code": POST_OFFICE,
+        "dossier_code": f"{DOSSIER_AGENCY_ID}-{created_day:%y%m%d}-{1000 + p.index:04d}",
         "procedure_code": code, "procedure_name": name,
-        "appointment_date": today + timedelta(days=rng.randint(-2, 7)),
-        "citizen_name": NAMES[i % len(NAMES)], "citizen_phone": f"09{rng.randint(10_000_000, 99_999_999)}",
-        "citizen_id_number": f"0011990{rng.randint(10_000, 99_999)}",
-        "address_line": f"Số {rng.randint(1, 200)} đường Hùng Vương", "ward_code": WARDS[i % len(WARDS)],
+        "appointment_date": p.due if p.direction == "delivery" else None,
+        "citizen_name": NAMES[p.index % len(NAMES)], "citizen_phone": f"09{rng.randint(10_000_000, 99_999_999)}",
+        "citizen_id_number": id_number,
+        "address_line": f"Số {rng.randint(1, 200)} đường Hùng Vương", "ward_code": WARDS[p.index % len(WARDS)],
         "province_code": "25", "cod_amount": rng.choice([0, 0, 50_000, 1_250_000]),
-        "due_date": today + timedelta(days=rng.randint(-2, 7)), "created_by": staff_id,
+        "due_date": p.due, "created_by": staff_id, "created_at": p.created, "updated_at": p.created,
     })
+    return tracking_code, id_number
 
 
-async def _walk(con: asyncpg.Connection, shipment_id: int, path: list[Event], courier: int, staff: int) -> None:
-    state = ShipmentState(Status.created)
-    moment = datetime.now(UTC) - timedelta(hours=len(path) * 5)
-    for event in path:
-        by_staff = event in (Event.cancel, Event.returned)
-        after = apply(state, event, by_staff=by_staff)
-        moment += timedelta(hours=4)
-        details = {"recipient_name": "Người nhận (demo)"} if event is Event.delivered else {}
-        await store.insert_event(con, store.NewEvent(
-            shipment_id=shipment_id, event=event.value, occurred_at=moment,
-            actor_user_id=staff if by_staff else courier, post_office_code=POST_OFFICE,
-            from_status=state.status.value, to_status=after.status.value, details=details,
-        ))
-        await store.set_status(con, shipment_id, after.status.value, after.failed_attempts,
-                               completed=after.status in (Status.delivered, Status.returned, Status.cancelled))
-        state = after
+def _scan(p: _Planned, code: str, step: int, event: Event, at: datetime, name: str, id_number: str) -> ScanIn:
+    """The scan a courier's device would send for this step."""
+    extra: dict[str, Any] = {}
+    if event is Event.delivery_failed:
+        extra["reason_code"] = "absent"
+    if event is Event.delivered and p.direction == "pickup":
+        extra["proof"] = ProofIn(recipient_name=OFFICER)
+    elif event is Event.delivered:
+        extra["proof"] = ProofIn(recipient_name=name, relationship="self",
+                                 verification=VerificationIn(method="id_last4", value=id_number[-4:]))
+    return ScanIn(code=code, event=event, occurred_at=at, client_event_id=uuid.uuid5(EVENT_IDS, f"{code}/{step}"),
+                  location=LocationIn(lat=VINH_YEN[0], lon=VINH_YEN[1]), **extra)
+
+
+async def _walk(pool: asyncpg.Pool, clock: Clock, p: _Planned, code: str, id_number: str, staff: Principal,
+                courier: Principal) -> None:
+    """Move the shipment along its path through the services couriers and staff use."""
+    name = NAMES[p.index % len(NAMES)]
+    for step, (event, at) in enumerate(zip(p.path, p.moments, strict=True)):
+        if event is Event.cancel:
+            await cancel_shipment(pool, staff, code, clock)  # staff cancel now: after everything else
+        else:
+            await record_scan(pool, courier, _scan(p, code, step, event, at, name, id_number), clock)
+
+
+class _OneConnection:
+    """The CLI's single connection where the services expect a pool (they only ``acquire()`` it)."""
+
+    def __init__(self, con: asyncpg.Connection) -> None:
+        self._con = con
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        yield self._con

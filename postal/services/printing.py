@@ -48,6 +48,7 @@ from postal.domain import codes
 from postal.domain.access import Principal, Role, Scope, scope_of
 from postal.domain.address import province_name, ward_name
 from postal.domain.signing import qr_payload
+from postal.edge_messages import label
 from postal.errors import Conflict, FieldError, InvalidInput, NotFound
 from postal.services.views import Clock
 from postal.store import accounts as accounts_store
@@ -209,7 +210,7 @@ class Refusals:
             return
         statuses = {status for status, _ in self.items}
         errors = [e for _, e in sorted(self.items, key=lambda item: _position(item[1]))]
-        named = ", ".join(e.field for e in errors[:10]) + ("…" if len(errors) > 10 else "")
+        named = ", ".join(label(e.field).lower() for e in errors[:10]) + ("…" if len(errors) > 10 else "")
         detail = f"{self.what}: {len(errors)} lỗi ({named}); không có gì được ghi hay in. " + errors[0].message
         kind = NotFound if 404 in statuses else InvalidInput if 422 in statuses else Conflict
         raise kind(detail, errors=errors)

@@ -11,6 +11,9 @@ Decisions written down here (they are part of the API contract):
 - **Replays**: a ``client_event_id`` already stored for the same shipment and event answers 200
   with the stored event (whatever happened since). One stored for another shipment or another
   event is a client bug and answers 409, never a silent 200.
+- **Impossible times** (``postal.domain.chronology``): a scan dated before the shipment's creation,
+  or an ``arrived``/``out_for_delivery``/``delivery_failed``/``delivered`` dated before the applied
+  ``picked_up``, is refused with 422 on ``occurred_at``, late or not, single or in a batch.
 - **Late scans** (older than the newest applied event) are stored with ``applied: false``; they
   skip the transition check, never move the status and write no outbox row. A late ``delivered``
   still needs a well-formed proof, but its verification is not checked (``verified: false``).
@@ -51,6 +54,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from postal.domain import codes
 from postal.domain.access import Principal, Role, scope_of
 from postal.domain.address import province_name, ward_name
+from postal.domain.chronology import check_chronology
 from postal.domain.deadlines import is_overdue
 from postal.domain.lifecycle import (
     MAX_VERIFICATION_TRIES,
@@ -135,7 +139,7 @@ class ProofIn(_In):
 
 
 class ScanIn(_In):
-    """One scan (SPEC §5 scan body)."""
+    """One scan: the event a courier records for a shipment."""
 
     code: str = Field(max_length=500, description="Mã bưu gửi, nội dung QR (URL) hoặc mã vạch")
     event: Event
@@ -202,7 +206,7 @@ def _base_details(scan: ScanIn) -> dict[str, Any]:
             raise codes.invalid("reason_code", "Cần lý do phát không thành công, một trong: "
                                 + ", ".join(FAILURE_REASONS) + ".")
         if scan.reason_code == "other" and not note:
-            raise codes.invalid("note", "Lý do 'other' cần ghi rõ trong ghi chú (note).")
+            raise codes.invalid("note", "Lý do «khác» cần ghi rõ trong ghi chú.")
         details |= {"reason_code": scan.reason_code, "reason_text": FAILURE_REASONS[scan.reason_code]}
     elif scan.reason_code is not None:
         raise codes.invalid("reason_code", "Chỉ dùng reason_code với sự kiện 'delivery_failed'.")
@@ -261,7 +265,7 @@ def _verify(row: asyncpg.Record, proof: Proof, clock: Clock) -> None:
     else:
         if not row["citizen_id_number"]:
             raise InvalidInput(
-                "Bưu gửi không có số CCCD để đối chiếu: hãy dùng mã xác nhận (otp).",
+                "Bưu gửi không có số CCCD để đối chiếu: hãy dùng mã xác nhận một lần gửi tới điện thoại người dân.",
                 errors=[FieldError("proof.verification.method", "Không có số CCCD trong hồ sơ.")],
             )
         ok = check_id_last4(row["citizen_id_number"], value)
@@ -275,6 +279,7 @@ def _plan(row: asyncpg.Record, scan: ScanIn, details: dict[str, Any], principal:
     """Apply the lifecycle rules to the locked row; raise the refusal, or say what to write."""
     state = ShipmentState(Status(row["status"]), row["failed_attempts"])
     direction = Direction(row["direction"])
+    check_chronology(scan.event, scan.occurred_at, row["created_at"], row["picked_up_at"])
     late = is_late(scan.occurred_at, row["newest_applied"])
     after = state if late else apply(state, scan.event, max_attempts=clock.settings.max_attempts)
     if scan.event is Event.delivered:

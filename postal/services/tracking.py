@@ -1,5 +1,9 @@
 """Public tracking by code (SPEC §5 ``GET /track/{code}``, §8 citizen pages).
 
+The status and ``status_text`` are the shipment's own; a late event (``applied: false``) is
+marked ``late`` in the timeline, says "recorded late, did not change the status" instead of a
+status, and a late duplicate of an event already applied is not shown at all.
+
 What a citizen sees without proof: the status, the timeline (event, its text, local
 time, post office name) and the due date. With proof — the QR signature ``s`` or the
 last 4 digits of the phone on file — also the masked name and the ward/province names.
@@ -229,19 +233,67 @@ def _local(clock: Clock, moment: datetime) -> str:
     return clock.local(moment.replace(microsecond=0))
 
 
+LATE_TEXT: dict[Lang, str] = {
+    "vi": "Ghi nhận muộn, không thay đổi trạng thái",
+    "en": "Recorded late, did not change the status",
+}
+"""What a late event (``applied: false``) says instead of a status: it never reads as the current state."""
+
+
+_PICKUP_EVENT_TEXT: dict[Lang, dict[Event, str]] = {
+    "vi": {
+        Event.picked_up: "Bưu tá nhận hồ sơ",
+        Event.out_for_delivery: "Bưu tá chuyển hồ sơ đến cơ quan",
+        Event.delivery_failed: "Chưa bàn giao được hồ sơ cho cơ quan",
+        Event.delivered: "Bàn giao hồ sơ cho cơ quan",
+    },
+    "en": {
+        Event.picked_up: "Dossier collected",
+        Event.out_for_delivery: "Dossier taken to the agency",
+        Event.delivery_failed: "Dossier not handed over to the agency",
+        Event.delivered: "Dossier handed over to the agency",
+    },
+}
+"""In the pickup direction the citizen is the sender: events read as what happens to their dossier."""
+
+
+def _event_text(event: str, direction: Direction, lang: Lang) -> str:
+    if event not in Event.__members__:
+        return event
+    if direction is Direction.pickup and Event(event) in _PICKUP_EVENT_TEXT[lang]:
+        return _PICKUP_EVENT_TEXT[lang][Event(event)]
+    return event_text(Event(event), lang)
+
+
 def public_event(e: asyncpg.Record, direction: Direction, clock: Clock, lang: Lang) -> dict[str, Any]:
-    """One timeline entry: what happened, when (local time), where — nothing about who."""
+    """One timeline entry: what happened, when (local time), where — nothing about who.
+
+    A late event keeps its ``event_text`` (what the courier reported) but its ``status_text`` is
+    :data:`LATE_TEXT`: only applied events name a status.
+    """
     status = _event_status(e["event"], e["to_status"])
-    known = e["event"] in Event.__members__
+    late = not e["applied"]
+    if late:
+        text = LATE_TEXT[lang]
+    else:
+        text = status_text(status, direction, lang) if status else e["event"]
     return {
         "event": e["event"],
-        "status_text": status_text(status, direction, lang) if status else e["event"],
-        "event_text": event_text(Event(e["event"]), lang) if known else e["event"],
+        "status_text": text,
+        "event_text": _event_text(e["event"], direction, lang),
         "occurred_at": _local(clock, e["occurred_at"]),
         "post_office": e["post_office_name"],
         "post_office_name": e["post_office_name"],
         "applied": e["applied"],
+        "late": late,
     }
+
+
+def citizen_timeline(events: list[asyncpg.Record]) -> list[asyncpg.Record]:
+    """The events a citizen is shown: a late scan of an event already applied (a duplicate sent
+    again by an offline device) is left out; other late scans stay, marked late. Staff see all."""
+    applied = {e["event"] for e in events if e["applied"]}
+    return [e for e in events if e["applied"] or e["event"] not in applied]
 
 
 def _completed_on(row: asyncpg.Record, clock: Clock) -> date | None:
@@ -260,7 +312,7 @@ def public_view(row: asyncpg.Record, events: list[asyncpg.Record], clock: Clock,
         "due_date": row["due_date"].isoformat(),
         "overdue": is_overdue(status.value, row["due_date"], clock.today(), _completed_on(row, clock)),
         "created_at": _local(clock, row["created_at"]),
-        "events": [public_event(e, direction, clock, lang) for e in events],
+        "events": [public_event(e, direction, clock, lang) for e in citizen_timeline(events)],
     }
 
 

@@ -25,9 +25,9 @@ async def insert_agency(con: asyncpg.Connection, agency: dict[str, object]) -> N
     try:
         await con.execute(
             "INSERT INTO agencies (code, name, province_code, ward_code, address_line, post_office_code,"
-            " free_form_dossier_codes) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            " free_form_dossier_codes, dossier_agency_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             *(agency[k] for k in ("code", "name", "province_code", "ward_code", "address_line",
-                                  "post_office_code", "free_form_dossier_codes")),
+                                  "post_office_code", "free_form_dossier_codes", "dossier_agency_id")),
         )
     except asyncpg.UniqueViolationError:
         raise Conflict(f"Cơ quan {agency['code']} đã tồn tại.") from None

@@ -4,7 +4,8 @@ Two ways to record a scan, both changing the status under the shipment's row loc
 
 - :func:`apply_direct`, one statement for the events whose outcome depends on the current status
   alone: it locks the row (``SELECT … FOR UPDATE`` in a CTE), moves the status only when the row is
-  in one of the statuses the service says allow the event and the scan is not late, and writes
+  in one of the statuses the service says allow the event, the scan is not late and not dated
+  before the shipment's creation, and writes
   the event and the outbox row in the same statement (so the same transaction). No row back means
   "decide the slow way".
 - :func:`lock_for_scan` then :func:`write_scan` inside one transaction, for everything else (the
@@ -29,7 +30,9 @@ _ROW_COLUMNS = (
     " s.citizen_id_number, s.otp_hash, s.otp_expires_at, s.agency_code, s.post_office_code,"
     " GREATEST(s.last_applied_at, (SELECT e.occurred_at FROM shipment_events e"
     "   WHERE e.shipment_id = s.id AND e.applied ORDER BY e.occurred_at DESC LIMIT 1)) AS newest_applied,"
-    " (SELECT e.id FROM shipment_events e WHERE e.client_event_id = $3) AS known_event_id"
+    " (SELECT e.id FROM shipment_events e WHERE e.client_event_id = $3) AS known_event_id,"
+    " s.created_at, (SELECT min(e.occurred_at) FROM shipment_events e"
+    "   WHERE e.shipment_id = s.id AND e.applied AND e.event = 'picked_up') AS picked_up_at"
 )
 _FROM = " FROM shipments s WHERE s.tracking_code = $1 AND s.post_office_code = $2"
 _LOCK_SQL = f"SELECT {_ROW_COLUMNS}{_FROM} FOR UPDATE OF s"
@@ -55,13 +58,13 @@ _WRITE_SQL = (
 # One statement: lock, check, move the status, append the event and the outbox row.
 _DIRECT_SQL = (
     "WITH cur AS ("
-    " SELECT s.id, s.status, s.last_applied_at FROM shipments s"
+    " SELECT s.id, s.status, s.last_applied_at, s.created_at FROM shipments s"
     " WHERE s.tracking_code = $1 AND s.post_office_code = $2 FOR UPDATE"
     "), upd AS ("
     " UPDATE shipments s SET status = $3, failed_attempts = s.failed_attempts + $4, updated_at = now(),"
     "  completed_at = CASE WHEN $5 THEN now() ELSE s.completed_at END,"
     "  last_applied_at = GREATEST(s.last_applied_at, $6)"
-    " FROM cur WHERE s.id = cur.id AND cur.status = ANY($7::text[])"
+    " FROM cur WHERE s.id = cur.id AND cur.status = ANY($7::text[]) AND cur.created_at <= $6"
     "  AND (cur.last_applied_at IS NULL OR cur.last_applied_at <= $6)"
     "  AND NOT EXISTS (SELECT 1 FROM shipment_events e"
     "   WHERE e.shipment_id = cur.id AND e.applied AND e.occurred_at > $6)"
@@ -87,8 +90,9 @@ _DIRECT_SQL = (
 async def lock_for_scan(
     con: asyncpg.Connection, code: str, post_office_code: str, client_event_id: str
 ) -> asyncpg.Record:
-    """The shipment row locked for update, with the newest applied time and any event already
-    stored under ``client_event_id``; NotFound outside the courier's post office."""
+    """The shipment row locked for update, with the newest applied time, the applied pickup's time
+    (``picked_up_at``), ``created_at`` and any event already stored under ``client_event_id``;
+    NotFound outside the courier's post office."""
     row = await con.fetchrow(_LOCK_SQL, code, post_office_code, client_event_id)
     if row is None:
         raise NotFound(f"Không tìm thấy bưu gửi {code} ở bưu cục của bạn.")

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from postal.domain.access import Scope
-from postal.errors import NotFound
+from postal.errors import Conflict, FieldError, NotFound
 
 # The shipment row with the names the views need.
 _SELECT = (
@@ -41,11 +41,33 @@ async def next_serial(con: asyncpg.Connection) -> int:
 
 
 async def insert_shipment(con: asyncpg.Connection, fields: dict[str, Any]) -> int:
-    """Insert a shipment (keys are column names) and return its id."""
+    """Insert a shipment (keys are column names) and return its id.
+
+    A dossier that already has an open shipment of the same direction (the partial unique index
+    ``shipments_open_dossier_uq``, so concurrent creates cannot both pass) is a Conflict naming it.
+    """
     columns = list(fields)
     placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
     sql = f"INSERT INTO shipments ({', '.join(columns)}) VALUES ({placeholders}) RETURNING id"  # noqa: S608 - column names are ours
-    return int(await con.fetchval(sql, *fields.values()))
+    try:
+        async with con.transaction():  # a savepoint: the caller's transaction stays usable to name the other one
+            return int(await con.fetchval(sql, *fields.values()))
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name != "shipments_open_dossier_uq":
+            raise
+        raise await _open_dossier_conflict(con, fields) from None
+
+
+async def _open_dossier_conflict(con: asyncpg.Connection, fields: dict[str, Any]) -> Conflict:
+    existing = await con.fetchval(
+        "SELECT tracking_code FROM shipments WHERE agency_code = $1 AND dossier_code = $2 AND direction = $3"
+        " AND status NOT IN ('delivered', 'returned', 'cancelled')",
+        fields["agency_code"], fields["dossier_code"], fields["direction"],
+    )
+    direction = {"delivery": "trả kết quả", "pickup": "thu gom"}.get(fields["direction"], fields["direction"])
+    message = (f"Hồ sơ này đã có đơn {direction} {existing or ''} đang mở; không tạo thêm đơn thứ hai. "
+               "Hãy dùng đơn đó, hoặc huỷ/kết thúc nó trước.")
+    return Conflict(" ".join(message.split()), errors=[FieldError("dossier.code", message.replace("  ", " "))])
 
 
 async def get_by_id(con: asyncpg.Connection, shipment_id: int) -> asyncpg.Record:

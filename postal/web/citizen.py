@@ -93,16 +93,28 @@ def _local(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
 
 
+def _entry_text(e: dict[str, Any]) -> str:
+    """An applied event reads as the status it led to (``arrived``: the place it reached); a late one
+    as what the courier reported, never as a status."""
+    if e["late"] or e["event"] == "arrived":
+        return str(e["event_text"])
+    return str(e["status_text"])
+
+
 def _timeline(view: dict[str, Any]) -> list[dict[str, Any]]:
-    """Timeline entries for the page, newest first, the shipment's registration last."""
+    """Timeline entries for the page, newest first, the shipment's registration last; ``current`` marks
+    the newest applied event (a late one never does)."""
     items = [
-        {"text": e["event_text"] if e["event"] == "arrived" else e["status_text"],
-         "place": e["post_office"], "at": _local(e["occurred_at"]), "late": not e["applied"], "created": False}
+        {"text": _entry_text(e), "place": e["post_office"], "at": _local(e["occurred_at"]), "late": e["late"],
+         "created": False, "current": False}
         for e in view["events"]
     ]
     items.reverse()
-    created = {"text": None, "place": None, "at": _local(view["created_at"]), "late": False, "created": True}
-    return [*items, created]
+    created = {"text": None, "place": None, "at": _local(view["created_at"]), "late": False, "created": True,
+               "current": False}
+    entries = [*items, created]
+    next(e for e in entries if not e["late"])["current"] = True
+    return entries
 
 
 def _page_context(request: web.Request, view: dict[str, Any], lang: Lang) -> dict[str, Any]:

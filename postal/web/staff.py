@@ -28,7 +28,8 @@ from postal.domain.address import provinces, wards_of
 from postal.domain.lifecycle import Event, Status, event_text
 from postal.edge.headers import PRIVATE_HEADERS
 from postal.edge.session import check_csrf
-from postal.errors import BadRequest, FieldError, Forbidden, InvalidInput, NotFound, PostalError
+from postal.edge_messages import order_key, sentence
+from postal.errors import BadRequest, Conflict, FieldError, Forbidden, InvalidInput, NotFound, PostalError
 from postal.keys import pool_key, settings_key
 from postal.services import console, printing, shipments
 from postal.services.views import Clock
@@ -50,19 +51,6 @@ STATUS_LABELS = {
 DIRECTION_LABELS = {"delivery": "Trả kết quả", "pickup": "Thu gom hồ sơ"}
 DOCUMENT_LABELS = {"label": "Nhãn", "labels": "Nhãn (in nhiều)", "pickup_slip": "Phiếu gửi hồ sơ",
                    "manifest": "Bảng kê"}
-
-# pydantic error types → what a clerk reads next to the field
-_FORM_MESSAGES = {
-    "missing": "Bắt buộc.",
-    "date_from_datetime_parsing": "Ngày không hợp lệ.",
-    "date_parsing": "Ngày không hợp lệ.",
-    "int_parsing": "Phải là số nguyên.",
-    "greater_than_equal": "Giá trị quá nhỏ.",
-    "less_than_equal": "Giá trị quá lớn.",
-    "string_too_long": "Quá dài.",
-    "literal_error": "Hãy chọn một giá trị trong danh sách.",
-}
-
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -189,14 +177,6 @@ def _create_body(form: MultiMapping[Any]) -> dict[str, Any]:
     }
 
 
-def _form_errors(exc: ValidationError) -> list[FieldError]:
-    out = []
-    for err in exc.errors(include_url=False, include_input=False):
-        field = ".".join(str(p) for p in err["loc"])
-        out.append(FieldError(field, _FORM_MESSAGES.get(err["type"], "Giá trị không hợp lệ.")))
-    return out
-
-
 def _errors_by_field(errors: list[FieldError]) -> dict[str, str]:
     """field → message, with the ward error also shown under the manual ward box."""
     by_field: dict[str, str] = {}
@@ -217,7 +197,8 @@ async def _new_form(
         wards = []
     return _render(request, "staff_new.html", {
         "principal": principal, "csrf": csrf, "v": values, "errors": _errors_by_field(errors or []),
-        "error_list": errors or [], "provinces": provinces(), "wards": wards,
+        "error_list": [{"field": e.field, "text": sentence(e)} for e in errors or []],
+        "provinces": provinces(), "wards": wards,
         "post_offices": await console.post_office_choices(pool), "document_rows": range(DOCUMENT_ROWS),
         "idempotency_key": values.get("idempotency_key") or uuid.uuid4().hex,
     }, status=status)
@@ -249,14 +230,11 @@ async def new_submit(request: web.Request) -> web.Response:
         return refused
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     try:
-        cmd = shipments.CreateShipment.model_validate(_create_body(form))
-        created = await shipments.create_shipment(request.app[pool_key], principal, cmd, _clock(request),
-                                                  _field(form, "idempotency_key")[:200] or None)
-    except ValidationError as exc:
-        return await _new_form(request, principal, csrf, values, _form_errors(exc), status=422)
-    except InvalidInput as exc:
-        return await _new_form(request, principal, csrf, values, exc.errors or [FieldError("", exc.detail)],
-                               status=422)
+        created = await shipments.create_shipment(request.app[pool_key], principal, _create_body(form),
+                                                  _clock(request), _field(form, "idempotency_key")[:200] or None)
+    except (InvalidInput, Conflict) as exc:
+        errors = sorted(exc.errors or [FieldError("", exc.detail)], key=lambda e: order_key(e.field))
+        return await _new_form(request, principal, csrf, values, errors, status=exc.status)
     raise web.HTTPSeeOther(f"/staff/shipments/{created.shipment['tracking_code']}?created=1")
 
 

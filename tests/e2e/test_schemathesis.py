@@ -20,7 +20,7 @@ import asyncpg
 import pytest
 
 from tests.conftest import build_world
-from tests.integration.payloads import CREATE
+from tests.integration.payloads import CREATE, create_body
 
 
 def free_port() -> int:
@@ -74,7 +74,7 @@ def served(settings, dsn, tmp_path: Path):
 
 def create_shipment(url: str, token: str) -> str:
     request = urllib.request.Request(
-        f"{url}/api/v1/shipments", data=json.dumps(CREATE).encode(), method="POST",
+        f"{url}/api/v1/shipments", data=json.dumps(create_body()).encode(), method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as resp:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any
+
+# A dossier has one open shipment per direction (SPEC §11): each body gets its own dossier number.
+_SEQUENCE = itertools.count(1)
 
 CREATE: dict[str, Any] = {
     "direction": "delivery",
@@ -18,8 +22,9 @@ CREATE: dict[str, Any] = {
 
 
 def create_body(**changes: Any) -> dict[str, Any]:
-    """A valid create body; ``changes`` use dotted keys (``citizen.phone``) to replace nested fields."""
+    """A valid create body with a fresh dossier code; ``changes`` use dotted keys (``citizen.phone``)."""
     body = copy.deepcopy(CREATE)
+    body["dossier"]["code"] = f"000.00.15.H62-260315-{next(_SEQUENCE):04d}"
     for dotted, value in changes.items():
         target = body
         *parents, last = dotted.split(".")

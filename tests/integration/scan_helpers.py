@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.integration.payloads import create_body
 
+BACKDATE = timedelta(days=1)
 ID_LAST4 = "2345"  # the last 4 digits of payloads.CREATE's citizen id_number
 
 
@@ -26,11 +27,22 @@ def delivery_proof(value: str = ID_LAST4, method: str = "id_last4", **extra: Any
             "verification": {"method": method, "value": value}, **extra}
 
 
+async def backdate(world: Any, code: str, by: timedelta = BACKDATE) -> None:
+    """Say the shipment was registered ``by`` ago (at the latest), so scans dated in the past are
+    possible: a scan dated before the shipment's creation is refused (postal.domain.chronology)."""
+    await world.db.execute(
+        "UPDATE shipments SET created_at = LEAST(created_at, now() - $2::interval) WHERE tracking_code = $1",
+        code, by,
+    )
+
+
 async def create_shipment(client: Any, world: Any, **changes: Any) -> str:
-    """A new shipment created by staff1 (post office PO-1 unless changed); returns its tracking code."""
+    """A shipment created by staff1 (post office PO-1 unless changed) a day ago; returns its tracking code."""
     resp = await client.post("/api/v1/shipments", json=create_body(**changes), headers=world.auth("staff1"))
     assert resp.status == 201, await resp.text()
-    return str((await resp.json())["tracking_code"])
+    code = str((await resp.json())["tracking_code"])
+    await backdate(world, code)
+    return code
 
 
 async def scan(client: Any, world: Any, body: dict[str, Any], who: str = "courier1") -> Any:
@@ -39,6 +51,7 @@ async def scan(client: Any, world: Any, body: dict[str, Any], who: str = "courie
 
 async def walk(client: Any, world: Any, code: str, events: list[str], start: float = -60) -> None:
     """Record ``events`` in order, a minute apart, each expected to apply."""
+    await backdate(world, code)
     for i, event in enumerate(events):
         extra: dict[str, Any] = {}
         if event == "delivery_failed":

@@ -37,6 +37,7 @@ async def test_a_new_holiday_moves_the_pickup_due_date(client, world, db):
     before = await (await client.post("/api/v1/shipments", json=body, headers=world.auth("staff1"))).json()
     due = date.fromisoformat(before["due_date"])
     await client.put(f"{API}/{due.isoformat()}", json={"name": "Nghỉ đột xuất"}, headers=world.auth("admin"))
-    after = await (await client.post("/api/v1/shipments", json=body, headers=world.auth("staff1"))).json()
+    again = create_body(direction="pickup", **{"dossier.appointment_date": None})  # a new dossier: one open order each
+    after = await (await client.post("/api/v1/shipments", json=again, headers=world.auth("staff1"))).json()
     assert date.fromisoformat(after["due_date"]) > due
     assert date.fromisoformat(after["due_date"]) - due <= timedelta(days=14)

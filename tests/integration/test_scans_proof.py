@@ -132,7 +132,8 @@ async def test_staff_unlock_lets_the_right_verification_through(client, world, d
 
 async def test_late_delivered_is_not_verified(client, world):
     code = await _out_for_delivery(client, world)
-    resp = await scan(client, world, scan_body(code, "delivered", -60, proof=delivery_proof("0000")))
+    # after the pickup (-10 min), before going out (-9 min): late, kept, not verified
+    resp = await scan(client, world, scan_body(code, "delivered", -9.5, proof=delivery_proof("0000")))
     assert resp.status == 201
     data = await resp.json()
     assert data["event"]["applied"] is False and data["event"]["details"]["verified"] is False

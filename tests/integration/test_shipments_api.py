@@ -155,9 +155,9 @@ async def test_free_form_agency_accepts_any_dossier_code(client, world):
 # --- Idempotency-Key ---------------------------------------------------------------------------------
 
 async def test_same_key_same_body_is_the_same_shipment(client, world, db):
-    headers = {**world.auth("integ1"), "Idempotency-Key": "order-42"}
-    first = await client.post(f"{API}/shipments", json=create_body(), headers=headers)
-    again = await client.post(f"{API}/shipments", json=create_body(), headers=headers)
+    headers, body = {**world.auth("integ1"), "Idempotency-Key": "order-42"}, create_body()
+    first = await client.post(f"{API}/shipments", json=body, headers=headers)
+    again = await client.post(f"{API}/shipments", json=body, headers=headers)
     assert first.status == again.status == 201
     assert (await first.json())["tracking_code"] == (await again.json())["tracking_code"]
     assert again.headers["Idempotent-Replayed"] == "true"
@@ -174,9 +174,9 @@ async def test_same_key_other_body_is_422(client, world, db):
 
 
 async def test_concurrent_duplicates_make_one_shipment(client, world, db):
-    headers = {**world.auth("integ1"), "Idempotency-Key": "burst-1"}
+    headers, body = {**world.auth("integ1"), "Idempotency-Key": "burst-1"}, create_body()
     responses = await asyncio.gather(
-        *(client.post(f"{API}/shipments", json=create_body(), headers=headers) for _ in range(12))
+        *(client.post(f"{API}/shipments", json=body, headers=headers) for _ in range(12))
     )
     assert {r.status for r in responses} == {201}
     assert len({(await r.json())["tracking_code"] for r in responses}) == 1

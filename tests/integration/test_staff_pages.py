@@ -226,3 +226,19 @@ async def test_admin_sees_all_but_creates_nothing(client, world):
     assert mine in html and 'id="nav-new"' not in html and 'id="manifest-selected"' not in html
     resp = await client.get("/staff/new")
     assert resp.status == 403 and "Quản trị viên" in await resp.text()
+
+
+async def test_form_errors_are_named_by_field_in_form_order(client, world, db):
+    csrf = await login(client)
+    data = {**FORM, "citizen.name": "", "citizen.address.line": "", "dossier.procedure_name": "",
+            "citizen.phone": "12", "cod_amount": "abc", "note": "Gọi\u202e trước"}
+    resp = await post_form(client, "/staff/new", data, csrf)
+    assert resp.status == 422
+    html = await resp.text()
+    summary = re.findall(r'<li data-field="([^"]+)">([^<]+)</li>', html)
+    assert [f for f, _ in summary] == ["dossier.procedure_name", "citizen.name", "citizen.phone",
+                                       "citizen.address.line", "cod_amount", "note"]
+    assert ("citizen.name", "Họ tên người dân: Không được để trống.") in summary
+    assert "Tên thủ tục: Không được để trống." in html and "Số tiền thu hộ: Phải là số nguyên." in html
+    assert 'id="err-citizen-name"' in html and "Input should" not in html
+    assert await db.fetchval("SELECT count(*) FROM shipments") == 0

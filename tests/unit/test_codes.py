@@ -95,8 +95,8 @@ def test_text_is_nfc_and_clean():
     decomposed = unicodedata.normalize("NFD", "Nguyễn Thị Hồng Nhung")
     assert decomposed != "Nguyễn Thị Hồng Nhung"
     assert codes.clean_text(f"  {decomposed}  ", "name") == "Nguyễn Thị Hồng Nhung"
-    assert codes.clean_text("Số 12\n  ngõ 3", "line") == "Số 12 ngõ 3"
-    for bad in ["", "   ", "a\x00b", "tab\x07bell"]:
+    assert codes.clean_text("Số 12  \u00a0 ngõ 3", "line") == "Số 12 ngõ 3"
+    for bad in ["", "   ", "a\x00b", "tab\x07bell", "Số 12\n ngõ 3", "a\tb"]:  # C0 refused (SPEC §11)
         with pytest.raises(InvalidInput):
             codes.clean_text(bad, "name")
     with pytest.raises(InvalidInput, match="Dài quá"):
