@@ -15,8 +15,13 @@ PostalError
  │    └── TransitionRefused    409  an event not allowed from the current status
  ├── VerificationFailed        422  wrong handover verification (counted)
  ├── Locked                    423  too many wrong verifications
+ ├── MethodNotAllowed          405  the path exists, not with this HTTP method
  ├── PayloadTooLarge           413  body over the configured limit
- └── RateLimited               429  too many requests (``retry_after`` seconds)
+ ├── RateLimited               429  too many requests (``retry_after`` seconds)
+ └── ServiceUnavailable        503  the database cannot be reached (``retry_after`` seconds)
+
+The edge (:mod:`postal.edge`) renders each of them as problem+json under ``/api/`` and as a
+Vietnamese HTML page everywhere else.
 """
 
 from __future__ import annotations
@@ -120,6 +125,14 @@ class Locked(PostalError):
     type_slug = "locked"
 
 
+class MethodNotAllowed(PostalError):
+    """The path exists but not with this HTTP method."""
+
+    status = 405
+    title = "Phương thức không được hỗ trợ"
+    type_slug = "method-not-allowed"
+
+
 class PayloadTooLarge(PostalError):
     """The request body is over the configured limit."""
 
@@ -134,6 +147,18 @@ class RateLimited(PostalError):
     status = 429
     title = "Quá nhiều yêu cầu"
     type_slug = "rate-limited"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(PostalError):
+    """The database cannot be reached right now: try again after ``retry_after`` seconds."""
+
+    status = 503
+    title = "Dịch vụ tạm thời gián đoạn"
+    type_slug = "unavailable"
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import hmac
-
 from aiohttp import web
 
 from postal.domain.access import Principal, Role
-from postal.errors import Forbidden, Unauthenticated
+from postal.edge.session import SESSION_COOKIE, check_csrf
+from postal.errors import Unauthenticated
 from postal.keys import pool_key
 from postal.services import accounts
 
-SESSION_COOKIE = "postal_session"
-CSRF_HEADER = "X-CSRF-Token"
 principal_key = web.RequestKey("principal", Principal)
 csrf_key = web.RequestKey("csrf", str)
 token_cache_key = web.AppKey("token_cache", accounts.TokenCache)
@@ -36,20 +33,10 @@ async def current_principal(request: web.Request) -> Principal | None:
         if session is None:
             return None
         found, request[csrf_key] = session
-        await _check_csrf(request)
+        if request.method not in _SAFE:
+            await check_csrf(request, request[csrf_key])
     request[principal_key] = found
     return found
-
-
-async def _check_csrf(request: web.Request) -> None:
-    """Cookie-authenticated writes must echo the session's CSRF token (header or form field)."""
-    if request.method in _SAFE:
-        return
-    sent = request.headers.get(CSRF_HEADER, "")
-    if not sent and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        sent = str((await request.post()).get("csrf_token", ""))  # aiohttp caches the parsed form
-    if not hmac.compare_digest(sent.encode(), request[csrf_key].encode()):
-        raise Forbidden("Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang.")
 
 
 async def require(request: web.Request, *roles: Role) -> Principal:

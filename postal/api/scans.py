@@ -15,9 +15,11 @@ from postal.api.schemas import EventOut, _Out
 from postal.api.shipments import clock_key, json_response
 from postal.api.validation import invalid_from, parse_body
 from postal.domain.access import Principal, Role
+from postal.edge.problems import problem_body
 from postal.errors import InvalidInput, PayloadTooLarge, PostalError
 from postal.keys import pool_key
 from postal.services import scans
+from postal.store.database import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -75,18 +77,6 @@ async def scan(request: web.Request) -> web.Response:
     return json_response(outcome.body, status=outcome.status)
 
 
-def _problem_body(exc: PostalError) -> dict[str, Any]:
-    """The problem+json members of an error, for one batch item."""
-    body: dict[str, Any] = {"type": f"/problems/{exc.type_slug}", "title": exc.title, "status": exc.status,
-                            "detail": exc.detail}
-    if exc.errors:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
-    if (current := getattr(exc, "current", None)) is not None:
-        body["current_status"] = current
-        body["allowed_events"] = list(getattr(exc, "allowed", []))
-    return body
-
-
 def _item_id(item: Any) -> str | None:
     value = item.get("client_event_id") if isinstance(item, dict) else None
     return value if isinstance(value, str) else None
@@ -102,8 +92,10 @@ async def _batch_item(request: web.Request, principal: Principal, index: int, it
             raise invalid_from(exc, f"Mục {index}") from None
         outcome = await scans.record_scan(request.app[pool_key], principal, parsed, request.app[clock_key])
     except PostalError as exc:
-        return {"client_event_id": client_event_id, "status": exc.status, "error": _problem_body(exc)}
-    except Exception:
+        return {"client_event_id": client_event_id, "status": exc.status, "error": problem_body(exc)}
+    except Exception as exc:
+        if is_unavailable(exc):
+            raise  # the database is gone for every item: the whole batch answers 503, to be sent again
         log.exception("batch item failed", extra={"index": index})
         return {"client_event_id": client_event_id, "status": 500,
                 "error": {"type": "/problems/internal", "title": "Lỗi hệ thống", "status": 500,

@@ -25,10 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from postal.api.openapi import Operation
 from postal.api.shipments import clock_key, json_response
 from postal.api.validation import parse_query
-from postal.keys import pool_key, settings_key
+from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.session import client_address
+from postal.keys import pool_key
 from postal.services import tracking
-
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 class TrackQuery(BaseModel):
@@ -90,17 +90,10 @@ class TrackOut(BaseModel):
     recipient: RecipientOut | None = None
 
 
-def client_of(request: web.Request) -> str:
-    """The client address the rate limit counts (``X-Forwarded-For`` only from trusted proxies)."""
-    return tracking.client_address(
-        request.remote, request.headers.getall("X-Forwarded-For", []), request.app[settings_key].trusted_proxies
-    )
-
-
 async def track(request: web.Request) -> web.Response:
     query = parse_query(request, TrackQuery)
     lookup = tracking.TrackRequest(
-        code=request.match_info["code"], client=client_of(request), sig=query.s,
+        code=request.match_info["code"], client=client_address(request), sig=query.s,
         phone4=tracking.normalize_phone4(query.phone4), lang=query.lang,
     )
     view = await tracking.track(request.app[pool_key], request.app[clock_key], lookup)

@@ -7,9 +7,11 @@ CLI commands, workers) share one server.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
+import socket
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,3 +139,32 @@ async def _apply_one(con: asyncpg.Connection, migration: Migration, applied: dic
         )
     log.info("migration applied", extra={"version": migration.version})
     return True
+
+
+# Errors that mean "the database cannot be reached" rather than "this request is wrong":
+# the server refuses or drops connections, is shutting down or starting up, or is full.
+_UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08 and connections lost mid-query
+    asyncpg.CannotConnectNowError,  # 57P03: starting up or shutting down
+    asyncpg.AdminShutdownError,  # 57P01: backend terminated by an administrator
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.TooManyConnectionsError,  # 53300
+    ConnectionError,  # refused, reset, aborted: from the socket to the database
+    TimeoutError,  # connecting, or waiting for a free pooled connection, took too long
+)
+_NETWORK_ERRNOS = frozenset({errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT,
+                             errno.EADDRNOTAVAIL, errno.EHOSTDOWN})
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database is unreachable (the caller answers 503, not 500)."""
+    if isinstance(exc, _UNAVAILABLE):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):
+        # asyncpg tells a closed pool or connection apart only by its message.
+        return "clos" in str(exc)
+    if isinstance(exc, socket.gaierror):
+        return True
+    # asyncio joins the failures of every address it tried ("Multiple exceptions: …") into an OSError
+    # without errno; a bare network errno is the single-address form.
+    return type(exc) is OSError and (exc.errno is None or exc.errno in _NETWORK_ERRNOS)

@@ -9,7 +9,9 @@ import jinja2
 from aiohttp import web
 
 from postal.domain.lifecycle import Event, event_text
+from postal.edge.middleware import error_page_key
 from postal.web import citizen, courier, login, staff
+from postal.web.errors import error_page
 
 STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -25,5 +27,13 @@ def setup_pages(app: web.Application) -> None:
     )
     env.filters["event_vi"] = lambda name: event_text(Event(name))
     app.router.add_static("/static", STATIC_DIR, name="static")
+    app.router.add_get("/favicon.ico", favicon)
+    app[error_page_key] = error_page
     for module in (login, courier, citizen, staff):
         module.setup(app)
+
+
+async def favicon(request: web.Request) -> web.FileResponse:
+    """The icon browsers ask for on their own (the pages also link ``/static/favicon.svg``)."""
+    return web.FileResponse(STATIC_DIR / "favicon.ico", headers={
+        "Content-Type": "image/x-icon", "Cache-Control": "public, max-age=86400"})

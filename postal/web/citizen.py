@@ -23,6 +23,8 @@ from aiohttp import web
 
 from postal.domain.access import Role
 from postal.domain.lifecycle import Direction, Lang, Status
+from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.session import SESSION_COOKIE, client_address
 from postal.errors import NotFound, RateLimited
 from postal.keys import pool_key, settings_key
 from postal.services import accounts, tracking
@@ -31,19 +33,10 @@ from postal.web import citizen_texts as texts
 
 log = logging.getLogger(__name__)
 
-# The cookie postal.api.auth sets (pages may not import the API layer).
-SESSION_COOKIE = "postal_session"
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def _lang(request: web.Request) -> Lang:
     return "en" if request.query.get("lang") == "en" else "vi"
-
-
-def _client(request: web.Request) -> str:
-    return tracking.client_address(
-        request.remote, request.headers.getall("X-Forwarded-For", []), request.app[settings_key].trusted_proxies
-    )
 
 
 def _with_lang(path: str, lang: Lang, **params: str) -> str:
@@ -167,7 +160,7 @@ async def track_page(request: web.Request) -> web.Response:
         form_error = None
     except ValueError:
         phone4, form_error = None, "phone4_format"
-    lookup = tracking.TrackRequest(code=request.match_info["code"], client=_client(request), phone4=phone4,
+    lookup = tracking.TrackRequest(code=request.match_info["code"], client=client_address(request), phone4=phone4,
                                    lang=lang)
     return await _tracking_page(request, lookup, form_error)
 
@@ -194,7 +187,7 @@ async def qr_page(request: web.Request) -> web.Response:
     """``/q/{code}.{sig}``: a courier goes to the action page; anyone else sees the masked view."""
     lang = _lang(request)
     code, _, sig = request.match_info["payload"].rpartition(".")
-    client = _client(request)
+    client = client_address(request)
     try:
         canonical = await tracking.check_signed_link(request.app[pool_key], request.app[settings_key], code, sig,
                                                      client)

@@ -14,11 +14,13 @@ import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
 
 from postal.domain.access import Principal, Role
-from postal.errors import InvalidInput, NotFound, PayloadTooLarge
+from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.session import check_csrf
+from postal.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from postal.keys import pool_key, settings_key
 from postal.services import scans
 from postal.services.views import Clock
-from postal.web.login import PRIVATE_HEADERS, check_csrf, login_redirect, page_session
+from postal.web.login import login_redirect, page_session
 
 
 async def _courier(request: web.Request) -> tuple[Principal, str]:
@@ -27,7 +29,7 @@ async def _courier(request: web.Request) -> tuple[Principal, str]:
     if found is None:
         raise login_redirect(request)
     if found[0].role is not Role.courier:
-        raise web.HTTPForbidden(text="Trang này dành cho bưu tá.")
+        raise Forbidden("Trang này dành cho bưu tá.")
     return found
 
 
@@ -89,7 +91,7 @@ async def _upload(request: web.Request) -> bytes:
 async def decode(request: web.Request) -> web.Response:
     """Decode the QR code or barcode in a photo (for Safari on iPhone); the photo is not kept."""
     _principal, csrf = await _courier(request)
-    check_csrf(request, csrf)
+    await check_csrf(request, csrf)
     data = await _upload(request)
     found = await asyncio.to_thread(scans.decode_codes, data)  # CPU work off the event loop
     if not found:

@@ -1,14 +1,12 @@
 """Pages: sign in and out (``/login``, ``/logout``), and the session lookup the other pages share.
 
-The session cookie is the one the API accepts (``postal.api.auth.SESSION_COOKIE``; pages may not
-import the API layer, so its name is repeated here): HttpOnly, SameSite=Lax, Secure when the
-public URL is https. The login form needs no CSRF token (there is no session to abuse yet);
-every later cookie-authenticated write must echo the session's CSRF token.
+The session cookie is the one the API accepts (:data:`postal.edge.session.SESSION_COOKIE`):
+HttpOnly, SameSite=Lax, Secure when the public URL is https. The login form needs no CSRF token
+(there is no session to abuse yet); every later cookie-authenticated write must echo the session's CSRF token.
 """
 
 from __future__ import annotations
 
-import hmac
 import re
 from urllib.parse import quote
 
@@ -16,13 +14,12 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from postal.domain.access import Principal, Role
+from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.session import SESSION_COOKIE, check_csrf
 from postal.errors import Unauthenticated
 from postal.keys import pool_key, settings_key
 from postal.services import accounts
 
-SESSION_COOKIE = "postal_session"
-CSRF_HEADER = "X-CSRF-Token"
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 HOME_BY_ROLE = {Role.courier: "/courier", Role.staff: "/staff", Role.admin: "/staff"}
 _SAFE_NEXT = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]{0,500}$")
 
@@ -34,13 +31,6 @@ async def page_session(request: web.Request) -> tuple[Principal, str] | None:
         return None
     async with request.app[pool_key].acquire() as con:
         return await accounts.session(con, cookie)
-
-
-def check_csrf(request: web.Request, expected: str, sent: str | None = None) -> None:
-    """Refuse a cookie-authenticated write that does not echo the session's CSRF token."""
-    given = sent if sent is not None else request.headers.get(CSRF_HEADER, "")
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise web.HTTPForbidden(text="Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang.")
 
 
 def login_redirect(request: web.Request) -> web.HTTPFound:
@@ -55,7 +45,8 @@ def safe_next(value: str | None) -> str | None:
     return value
 
 
-def _home(principal: Principal) -> str:
+def home_of(principal: Principal) -> str:
+    """The page a signed-in user starts from."""
     return HOME_BY_ROLE.get(principal.role, "/")
 
 
@@ -73,7 +64,7 @@ async def login_page(request: web.Request) -> web.Response:
     next_url = safe_next(request.query.get("next"))
     found = await page_session(request)
     if found is not None:
-        raise web.HTTPFound(next_url or _home(found[0]))
+        raise web.HTTPFound(next_url or home_of(found[0]))
     return _form(request, next_url=next_url)
 
 
@@ -88,7 +79,7 @@ async def login_submit(request: web.Request) -> web.Response:
             session = await accounts.login(con, username, password)
     except Unauthenticated as exc:
         return _form(request, next_url=next_url, error=exc.detail, username=username, status=401)
-    response = web.HTTPFound(next_url or _home(session.principal))
+    response = web.HTTPFound(next_url or home_of(session.principal))
     secure = request.app[settings_key].public_url.startswith("https://")
     response.set_cookie(SESSION_COOKIE, session.cookie, httponly=True, samesite="Lax", secure=secure, path="/",
                         max_age=int(accounts.SESSION_TTL.total_seconds()))
@@ -99,8 +90,7 @@ async def logout(request: web.Request) -> web.Response:
     """Close the session (the form echoes the CSRF token) and go back to the sign-in form."""
     found = await page_session(request)
     if found is not None:
-        form = await request.post()
-        check_csrf(request, found[1], str(form.get("csrf_token", "")) or None)
+        await check_csrf(request, found[1])
         async with request.app[pool_key].acquire() as con:
             await accounts.logout(con, request.cookies.get(SESSION_COOKIE, ""))
     response = web.HTTPFound("/login")

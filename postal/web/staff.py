@@ -26,12 +26,14 @@ from pydantic import ValidationError
 from postal.domain.access import Principal, Role
 from postal.domain.address import provinces, wards_of
 from postal.domain.lifecycle import Event, Status, event_text
+from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.session import check_csrf
 from postal.edge_messages import order_key, sentence
-from postal.errors import BadRequest, Conflict, FieldError, Forbidden, InvalidInput, PostalError
+from postal.errors import BadRequest, Conflict, FieldError, Forbidden, InvalidInput, NotFound, PostalError
 from postal.keys import pool_key, settings_key
 from postal.services import console, printing, shipments
 from postal.services.views import Clock
-from postal.web.login import PRIVATE_HEADERS, check_csrf, login_redirect, page_session
+from postal.web.login import login_redirect, page_session
 
 PAGE_SIZE = 50
 DOCUMENT_ROWS = 5
@@ -60,14 +62,14 @@ async def _staff(request: web.Request) -> tuple[Principal, str]:
     if found is None:
         raise login_redirect(request)
     if found[0].role not in (Role.staff, Role.admin):
-        raise web.HTTPForbidden(text="Trang này dành cho cán bộ một cửa.")
+        raise Forbidden("Trang này dành cho cán bộ một cửa.")
     return found
 
 
 async def _form(request: web.Request, csrf: str) -> MultiMapping[Any]:
     """The posted form, after checking that it echoes the session's CSRF token."""
     form = await request.post()
-    check_csrf(request, csrf, str(form.get("csrf_token", "")))
+    await check_csrf(request, csrf)
     return form
 
 
@@ -274,9 +276,9 @@ async def cancel(request: web.Request) -> web.Response:
     code = request.match_info["code"]
     try:
         shipment = await shipments.cancel_shipment(request.app[pool_key], principal, code, _clock(request))
+    except NotFound:
+        raise  # not this agency's, or no such code: the 404 page, not the detail page
     except PostalError as exc:
-        if exc.status == 404:
-            raise
         return await detail(request, exc)
     raise web.HTTPSeeOther(f"/staff/shipments/{shipment['tracking_code']}")
 

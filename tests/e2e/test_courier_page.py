@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
+from playwright.async_api import expect
 
 from tests.integration.payloads import create_body
 
@@ -58,12 +59,13 @@ async def test_courier_scans_online_and_offline(browser, live_server, world, db)
         await page.select_option("#scan-mode", "out_for_delivery")
         await page.fill("#scan-input", code)
         await page.press("#scan-input", "Enter")
-        await page.wait_for_function("document.getElementById('queue-count').textContent === '2'")
+        # Locator waits, not wait_for_function: the page's CSP forbids the eval Playwright polls with.
+        await expect(page.locator("#queue-count")).to_have_text("2")
         assert await _events(db, code) == ["picked_up"]
 
         # Back online: the queue syncs through /scans/batch, in order, once.
         await context.set_offline(False)
-        await page.wait_for_function("document.getElementById('queue-count').textContent === '0'", timeout=15000)
+        await expect(page.locator("#queue-count")).to_have_text("0", timeout=15000)
         assert await _events(db, code) == ["picked_up", "arrived", "out_for_delivery"]
         status = await db.fetchval("SELECT status FROM shipments WHERE tracking_code = $1", code)
         assert status == "out_for_delivery"
@@ -88,7 +90,7 @@ async def test_handover_with_proof_form(browser, live_server, world, db):
             await page.click(f"#action-{event}")
             await page.wait_for_selector("#action-message.ok")
             await page.wait_for_load_state("load")
-            await page.wait_for_function("document.getElementById('action-message').textContent === ''")
+            await expect(page.locator("#action-message")).to_have_text("")
         await page.click("#action-delivered")
         await page.fill("#verification-value", "9999")
         await page.click("#proof-form button[type=submit]")
