@@ -17,6 +17,7 @@ from labels.samples import sample_apology, sample_manifest, sample_pickup, sampl
 from labels.slip_layout import PAD_X_MM, layout_slip
 from labels.text import MAX_CODE_LENGTH
 from postal.domain.codes import validate_dossier_code
+from postal.errors import InvalidInput
 
 from .helpers import page_texts
 
@@ -54,7 +55,7 @@ def assert_whole_on_one_line(pdf: bytes, code: str, name: str) -> None:
 
 def test_the_service_accepts_no_longer_code_than_labels_plan_for():
     validate_dossier_code("X" * MAX_CODE_LENGTH, free_form=True)
-    with pytest.raises(Exception):  # noqa: B017 - InvalidInput, from the layer above labels
+    with pytest.raises(InvalidInput):
         validate_dossier_code("X" * (MAX_CODE_LENGTH + 1), free_form=True)
 
 
