@@ -5,7 +5,7 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table
 
-from labels.docs import build, esc, long_date, markup, p, table
+from labels.docs import OneLine, build, esc, long_date, markup, p, table
 from labels.model import ApologyLetter
 from labels.text import format_date
 
@@ -44,9 +44,9 @@ def _national_heading(a: ApologyLetter) -> Table:
 
 def _body(a: ApologyLetter) -> list[Flowable]:
     agency = esc(a.agency_name)
-    texts = [
+    texts: list[str | Flowable] = [
         f"{agency} đã tiếp nhận hồ sơ của Ông/Bà đề nghị giải quyết thủ tục <b>{esc(a.procedure_name)}</b>.",
-        f"Mã hồ sơ: <b>{esc(a.dossier_code)}</b>.",
+        OneLine([("Mã hồ sơ: ", False), (a.dossier_code, True), (".", False)], 10.5),
         f"Ngày hẹn trả kết quả: <b>{format_date(a.original_date)}</b>.",
         f"Tuy nhiên, đến nay {agency} chưa trả kết quả giải quyết hồ sơ cho Ông/Bà đúng hẹn.",
         f"Lý do: {esc(a.reason)}",
@@ -56,7 +56,7 @@ def _body(a: ApologyLetter) -> list[Flowable]:
     ]
     out: list[Flowable] = []
     for t in texts:
-        out += [markup(t), Spacer(1, 2.5 * mm)]
+        out += [markup(t) if isinstance(t, str) else t, Spacer(1, 2.5 * mm)]
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
@@ -19,7 +20,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, Ta
 from labels.codes import code128_ops, qr_ops
 from labels.fonts import ensure_fonts
 from labels.qr import qr_matrix
-from labels.text import nfc
+from labels.text import nfc, unit_width
 
 MARGIN = 18 * mm
 SIGN_NOTE = "(Ký, ghi rõ họ tên)"
@@ -104,6 +105,46 @@ def signatures(left: str, right: str, left_name: str = "", right_name: str = "")
     return table(
         cells, [85 * mm, 85 * mm], [("VALIGN", (0, 0), (-1, -1), "TOP")], rowHeights=[None, None, 22 * mm, None]
     )
+
+
+class OneLine(Flowable):
+    """Text that never wraps (codes a clerk copies by hand): shrunk to the width it is given instead.
+
+    ``parts`` are ``(text, bold)`` runs drawn one after another on a single baseline.
+    """
+
+    def __init__(self, parts: Sequence[tuple[str, bool]], size: float = 9.5, align: str = "left") -> None:
+        super().__init__()
+        # NFC but spaces kept as given: a run may end in the space before the next one
+        self.parts = [(unicodedata.normalize("NFC", text), bold) for text, bold in parts if text]
+        self.max_size, self.size, self.align = size, size, align
+
+    def _unit(self) -> float:
+        fonts = ensure_fonts()
+        return sum(unit_width(text, fonts[bold]) for text, bold in self.parts)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        """As wide as offered; the size drops until the whole line fits that width."""
+        unit = self._unit()
+        self.size = min(self.max_size, availWidth / unit) if unit else self.max_size
+        self.width, self.height = availWidth, self.size * 1.3
+        return self.width, self.height
+
+    def draw(self) -> None:
+        """One baseline, runs in order; aligned left, center or right."""
+        fonts = ensure_fonts()
+        spare = self.width - self._unit() * self.size
+        x = {"center": spare / 2, "right": spare}.get(self.align, 0.0)
+        text = self.canv.beginText(x, 0.3 * self.size)
+        for run, bold in self.parts:
+            text.setFont(fonts[bold], self.size)
+            text.textOut(run)
+        self.canv.drawText(text)
+
+
+def code_line(code: str, size: float = 9.5, bold: bool = True) -> OneLine:
+    """A dossier or tracking code on one line, shrunk to fit its cell."""
+    return OneLine([(nfc(code), bold)], size)
 
 
 class Codes(Flowable):

@@ -28,7 +28,6 @@ FRAMED_FIELDS = frozenset(
         "appointment_date",
         "procedure_name",
         "cod_amount",
-        "printed_at",
         "agency_name",
         "post_office_name",
         "note",

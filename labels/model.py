@@ -38,12 +38,14 @@ class Slip:
 
 @dataclass(frozen=True)
 class ManifestItem:
-    """One row of a handover manifest."""
+    """One row of a handover manifest; ``citizen`` sends a pickup and receives a delivery."""
 
     tracking_code: str
     dossier_code: str
-    recipient: str
+    citizen: str
     ward: str
+    direction: str = "delivery"
+    cod_amount: int = 0
 
 
 @dataclass(frozen=True)

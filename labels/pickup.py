@@ -5,7 +5,7 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
-from labels.docs import Codes, build, esc, grid, long_date, markup, signatures
+from labels.docs import Codes, build, code_line, esc, grid, long_date, markup, signatures
 from labels.docs import p as para
 from labels.model import DOCUMENT_KINDS, PickupSlip
 from labels.text import format_date, format_datetime, format_vnd, nfc
@@ -54,7 +54,7 @@ def _info_rows(ps: PickupSlip) -> list[list[object]]:
         ("Người gửi", markup(sender, "cell")),
         ("Cơ quan tiếp nhận", para(s.agency_name, "cell")),
         ("Thủ tục", para(s.procedure_name, "cell")),
-        ("Mã hồ sơ", para(s.dossier_code, "cell", bold=True)),
+        ("Mã hồ sơ", code_line(s.dossier_code, 10)),
         ("Ngày hẹn trả", para(format_date(s.appointment_date) or "—", "cell")),
         ("Thu hộ (COD)", para(format_vnd(s.cod_amount), "cell", bold=True)),
         ("Bưu cục", para(s.post_office_name, "cell")),

@@ -55,7 +55,8 @@ def sample_manifest(n: int = 12) -> Manifest:
     wards = ("Phường Vĩnh Yên", "Phường Vĩnh Phúc", "Xã Đạo Trù", "Phường Phúc Yên", "Xã Tam Đảo")
     names = ("Nguyễn Thị Hồng Nhung", "Đặng Văn Hữu", "Trần Thị Ánh Tuyết", "Lê Quốc Trượng", "Phạm Ngọc Ỷ")
     items = tuple(
-        ManifestItem(s10_code(20000000 + i), f"000.00.15.H62-260315-{i:04d}", names[i % 5], wards[i % 5])
+        ManifestItem(s10_code(20000000 + i), f"000.00.15.H62-260315-{i:04d}", names[i % 5], wards[i % 5],
+                     "pickup" if i % 3 == 0 else "delivery", (i % 4) * 50_000)
         for i in range(n)
     )
     return Manifest(

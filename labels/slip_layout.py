@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 
 from labels.fonts import ensure_fonts
 from labels.model import DIRECTIONS, Slip
-from labels.text import Line, Para, fit, format_date, format_datetime, format_vnd, nfc
+from labels.text import Line, Para, fit, fit_line, format_date, format_datetime, format_vnd, nfc
 
 SLIP_W_MM, SLIP_H_MM = 105.0, 148.0
 PAD_X_MM, PAD_Y_MM = 1.0, 0.5  # inner padding of a text cell
@@ -44,11 +44,18 @@ class Cell:
     valign: str = "middle"  # top | middle
     bold: bool = False
     style: str = "plain"  # plain | label (grey fill) | banner (inverted) | party
+    one_line: bool = False  # codes: shrink to one line, never wrap
 
 
 # (label text, label box, value box, value size, value bold) for the key/value grid.
 def _row(y: float, h: float, label: str, size: float, bold: bool = False) -> tuple[str, Cell, Cell]:
     return label, Cell(Box(5, y, 17, h), 6.2, bold=True, style="label"), Cell(Box(22, y, 78, h), size, bold=bold)
+
+
+def _wide(y: float, h: float, label: str, size: float) -> tuple[str, Cell, Cell]:
+    """A full-width bold one-line row (the dossier code: up to 64 characters, never wrapped)."""
+    value = Cell(Box(22, y, 78, h), size, bold=True, one_line=True)
+    return label, Cell(Box(5, y, 17, h), 6.2, bold=True, style="label"), value
 
 
 def _pair(y: float, h: float, left: tuple[str, float, bool], right: tuple[str, float, bool]) -> tuple:
@@ -67,7 +74,9 @@ class SlipGeometry:
     title: Cell = Cell(Box(5, 5, 50, 10), 8.5)
     direction: Cell = Cell(Box(57, 5, 43, 10), 14, align="center", bold=True, style="banner")
     barcode: Box = Box(5, 16.5, 95, 12)
-    tracking: Cell = Cell(Box(5, 28.8, 95, 8), 16, align="center", bold=True)
+    # The tracking code is centred on the slip; the printing time sits small in the room to its right.
+    tracking: Cell = Cell(Box(24, 28.8, 57, 8), 16, align="center", bold=True, one_line=True)
+    printed_at: Cell = Cell(Box(81, 28.8, 19, 8), 6)
     rule_y: float = 37.6
     sender: Cell = Cell(Box(5, 39, 64, 30), 9.5, valign="top", style="party")
     qr: Box = Box(72, 38.8, 26.5, 26.5)
@@ -84,14 +93,12 @@ def grid_cells(g: SlipGeometry = GEOMETRY) -> dict[str, tuple[str, Cell, Cell]]:
     """The key/value grid under the receiver block, keyed by field name."""
     ys = [g.grid_top + sum(g.row_heights[:i]) for i in range(len(g.row_heights))]
     h = g.row_heights
-    dossier, appointment = _pair(ys[0], h[0], ("Mã hồ sơ", 8.5, True), ("Ngày hẹn trả", 9, True))
-    cod, printed = _pair(ys[2], h[2], ("Thu hộ (COD)", 10, True), ("Ngày in", 7.5, False))
+    cod, appointment = _pair(ys[2], h[2], ("Thu hộ (COD)", 10, True), ("Ngày hẹn trả", 9, True))
     return {
-        "dossier_code": dossier,
-        "appointment_date": appointment,
+        "dossier_code": _wide(ys[0], h[0], "Mã hồ sơ", 10),
         "procedure_name": _row(ys[1], h[1], "Thủ tục", 8),
         "cod_amount": cod,
-        "printed_at": printed,
+        "appointment_date": appointment,
         "agency_name": _row(ys[3], h[3], "Cơ quan", 7.5),
         "post_office_name": _row(ys[4], h[4], "Bưu cục", 7.5),
         "note": _row(ys[5], h[5], "Ghi chú", 7),
@@ -152,7 +159,11 @@ def _fitted_block(field: str, cell: Cell, paras: tuple[Para, ...]) -> TextBlock:
     """Fitting is pure, and batches repeat agencies, labels and post offices: memoise it."""
     rect = to_rect(cell.box)
     inner = (rect.w - 2 * PAD_X_MM * mm, rect.h - 2 * PAD_Y_MM * mm)
-    lines = tuple(fit(list(paras), ensure_fonts(), inner, cell.size))
+    fonts = ensure_fonts()
+    if cell.one_line and paras:
+        lines: tuple[Line, ...] = (fit_line(paras[0].text, fonts[paras[0].bold], inner, cell.size),)
+    else:
+        lines = tuple(fit(list(paras), fonts, inner, cell.size))
     source = " ".join(p.text for p in paras)
     return TextBlock(field, rect, cell.style, cell.align, cell.valign, lines, source)
 
@@ -168,7 +179,6 @@ def _values(slip: Slip) -> dict[str, str]:
         "appointment_date": format_date(slip.appointment_date) or "—",
         "procedure_name": nfc(slip.procedure_name),
         "cod_amount": format_vnd(slip.cod_amount),
-        "printed_at": format_datetime(slip.printed_at),
         "agency_name": nfc(slip.agency_name),
         "post_office_name": nfc(slip.post_office_name),
         "note": nfc(slip.note),
@@ -195,6 +205,7 @@ def layout_slip(slip: Slip, g: SlipGeometry = GEOMETRY) -> SlipLayout:
     blocks = [
         *_static_blocks(slip.direction, g),
         _block("tracking_code", g.tracking, [Para(slip.tracking_code.strip().upper())]),
+        _block("printed_at", g.printed_at, [Para("Ngày in", True), Para(format_datetime(slip.printed_at))]),
         _block("sender", g.sender, _party("Người gửi", slip.sender.name, slip.sender.lines)),
         _block("receiver", g.receiver, _party("Người nhận", slip.receiver.name, slip.receiver.lines)),
     ]

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+MAX_CODE_LENGTH = 64  # the longest dossier code the service accepts (postal.domain.codes)
 MIN_SIZE = 5.0  # smallest size for realistic input; below it we still shrink rather than cut
 FLOOR_SIZE = 1.5  # beyond this the input is absurd and we refuse instead of printing dust
 LEADING = 1.13
@@ -110,6 +111,18 @@ def fit(paras: list[Para], fonts: tuple[str, str], box: tuple[float, float], siz
         if sum(ln.size * LEADING for ln in lines) <= height + 1e-6:
             return lines
     raise ValueError(f"text does not fit a {width:.0f}x{height:.0f} pt box even at {FLOOR_SIZE} pt")
+
+
+def fit_line(text: str, font: str, box: tuple[float, float], size: float) -> Line:
+    """``text`` on one line that never wraps: at ``size``, or shrunk until it fits ``(width, height)``.
+
+    For codes a person copies by hand (dossier and tracking codes): a code broken over two lines
+    gets copied wrong, so it shrinks instead.
+    """
+    width, height = box
+    unit = unit_width(text, font)
+    fitted = min(size, height / LEADING, width / unit if unit else size)
+    return Line(text, font, fitted, unit * fitted)
 
 
 @lru_cache(maxsize=64)

@@ -8,6 +8,7 @@ against the ``vietnam-provinces`` package.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
@@ -85,3 +86,26 @@ def wards_of(province_code: str) -> list[tuple[str, str]]:
 def provinces() -> list[tuple[str, str]]:
     """(code, name) of every province/city, for address pickers."""
     return sorted((f"{int(p.code):02d}", p.name) for p in Province.iter_all())
+
+
+_UNIT_PREFIXES = ("", "tỉnh ", "thành phố ", "tp ", "tp. ", "phường ", "xã ", "đặc khu ", "p. ", "x. ")
+
+
+def _said(name: str, segments: set[str]) -> bool:
+    """True when a comma-separated segment of the street line already names ``name``."""
+    bare = name.casefold()
+    for prefix in ("phường ", "xã ", "đặc khu ", "thành phố ", "tỉnh "):
+        bare = bare.removeprefix(prefix)
+    return any(prefix + bare in segments for prefix in _UNIT_PREFIXES)
+
+
+def address_lines(street: str, ward: str, province: str) -> tuple[str, ...]:
+    """The street line, then "ward, province" without the units the street line already names.
+
+    Clerks often type the ward into the street line ("Số 2 Hai Bà Trưng, Phường Vĩnh Yên");
+    printing the ward again after it reads as a mistake on the slip.
+    """
+    street = " ".join(unicodedata.normalize("NFC", street).split())
+    segments = {" ".join(s.split()).casefold() for s in street.split(",")}
+    units = [u for u in (ward, province) if u and not _said(u, segments)]
+    return tuple(line for line in (street, ", ".join(units)) if line)

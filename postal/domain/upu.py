@@ -55,9 +55,10 @@ _UPU_TO_EVENT: dict[str, Event] = {
 }
 
 
-def upu_code(event: Event) -> str | None:
-    """The UPU EMSEVT code for one of our events, or None when it has none."""
-    return EVENT_TO_UPU[event]
+def upu_code(event: Event | str) -> str | None:
+    """The UPU EMSEVT code for one of our events, or None when it has none (or is not ours: a
+    carrier-reported event kept in the timeline must not break the page that shows it)."""
+    return EVENT_TO_UPU.get(Event(event)) if event in Event.__members__ else None
 
 
 def event_for_upu(code: str) -> Event | None:

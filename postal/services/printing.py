@@ -46,7 +46,7 @@ import labels
 from labels.fonts import ensure_fonts
 from postal.domain import codes
 from postal.domain.access import Principal, Role, Scope, scope_of
-from postal.domain.address import province_name, ward_name
+from postal.domain.address import address_lines, province_name, ward_name
 from postal.domain.signing import qr_payload
 from postal.edge_messages import label
 from postal.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -116,19 +116,19 @@ def warm_up() -> None:
 # Shipment → slip
 
 
-def _unit_line(ward_code: str, province_code: str) -> str:
-    return f"{ward_name(ward_code)}, {province_name(province_code)}"
+def _address(line: str | None, ward_code: str, province_code: str) -> tuple[str, ...]:
+    """Street line then ward and province, each unit printed once (see ``address_lines``)."""
+    return address_lines(line or "", ward_name(ward_code), province_name(province_code))
 
 
 def _citizen_party(row: asyncpg.Record) -> labels.Party:
-    return labels.Party(row["citizen_name"], (
-        row["address_line"], _unit_line(row["ward_code"], row["province_code"]), f"ĐT: {row['citizen_phone']}",
-    ))
+    lines = _address(row["address_line"], row["ward_code"], row["province_code"])
+    return labels.Party(row["citizen_name"], (*lines, f"ĐT: {row['citizen_phone']}"))
 
 
 def _agency_party(row: asyncpg.Record) -> labels.Party:
-    lines = (row["agency_address_line"], _unit_line(row["agency_ward_code"], row["agency_province_code"]))
-    return labels.Party(row["agency_name"], tuple(line for line in lines if line.strip()))
+    lines = _address(row["agency_address_line"], row["agency_ward_code"], row["agency_province_code"])
+    return labels.Party(row["agency_name"], lines)
 
 
 def to_slip(row: asyncpg.Record, clock: Clock, printed_at: datetime) -> labels.Slip:
@@ -410,7 +410,7 @@ async def manifest_pdf(pool: asyncpg.Pool, principal: Principal, manifest_id: st
         manifest_id=header["id"], agency_name=header["agency_name"], post_office_name=header["post_office_name"],
         created_at=header["created_at"].astimezone(clock.settings.tz),
         items=tuple(labels.ManifestItem(i["tracking_code"], i["dossier_code"], i["citizen_name"],
-                                        ward_name(i["ward_code"])) for i in items),
+                                        ward_name(i["ward_code"]), i["direction"], i["cod_amount"]) for i in items),
         created_by=header["created_by_username"],
     )
     data = await asyncio.to_thread(labels.render_manifest, manifest)

@@ -53,7 +53,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from postal.domain import codes
 from postal.domain.access import Principal, Role, scope_of
-from postal.domain.address import province_name, ward_name
+from postal.domain.address import address_lines, province_name, ward_name
 from postal.domain.chronology import check_chronology
 from postal.domain.deadlines import is_overdue
 from postal.domain.lifecycle import (
@@ -580,8 +580,8 @@ def _item_view(row: asyncpg.Record, clock: Clock) -> dict[str, Any]:
         "status_text": status_text(status, Direction(row["direction"])),
         "due_date": due.isoformat(), "overdue": is_overdue(status.value, due, clock.today(), done),
         "failed_attempts": row["failed_attempts"], "name": row["citizen_name"], "phone": row["citizen_phone"],
-        "address": ", ".join(p for p in (row["address_line"], ward_name(row["ward_code"]),
-                                         province_name(row["province_code"])) if p),
+        "address": ", ".join(address_lines(row["address_line"] or "", ward_name(row["ward_code"]),
+                                           province_name(row["province_code"]))),
         "dossier_code": row["dossier_code"], "procedure_name": row["procedure_name"],
         "cod_amount": row["cod_amount"], "note": row["note"],
     }

@@ -8,10 +8,10 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from postal.domain.lifecycle import Event, event_text
 from postal.edge.middleware import error_page_key
 from postal.web import citizen, courier, login, staff
 from postal.web.errors import error_page
+from postal.web.texts import event_label, status_label
 
 STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -25,7 +25,8 @@ def setup_pages(app: web.Application) -> None:
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["event_vi"] = lambda name: event_text(Event(name))
+    env.filters["event_vi"] = event_label
+    env.filters["status_vi"] = status_label
     app.router.add_static("/static", STATIC_DIR, name="static")
     app.router.add_get("/favicon.ico", favicon)
     app[error_page_key] = error_page

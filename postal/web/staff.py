@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from postal.domain.access import Principal, Role
 from postal.domain.address import provinces, wards_of
-from postal.domain.lifecycle import Event, Status, event_text
+from postal.domain.lifecycle import Status
 from postal.edge.headers import PRIVATE_HEADERS
 from postal.edge.session import check_csrf
 from postal.edge_messages import order_key, sentence
@@ -34,20 +34,11 @@ from postal.keys import pool_key, settings_key
 from postal.services import console, printing, shipments
 from postal.services.views import Clock
 from postal.web.login import login_redirect, page_session
+from postal.web.texts import STATUS_LABELS, event_label
 
 PAGE_SIZE = 50
 DOCUMENT_ROWS = 5
 
-STATUS_LABELS = {
-    "created": "Mới tạo, chờ bưu tá",
-    "picked_up": "Bưu tá đã nhận",
-    "in_transit": "Đang vận chuyển",
-    "out_for_delivery": "Đang phát",
-    "delivery_failed": "Phát không thành công",
-    "delivered": "Đã giao",
-    "returned": "Đã chuyển hoàn",
-    "cancelled": "Đã huỷ",
-}
 DIRECTION_LABELS = {"delivery": "Trả kết quả", "pickup": "Thu gom hồ sơ"}
 DOCUMENT_LABELS = {"label": "Nhãn", "labels": "Nhãn (in nhiều)", "pickup_slip": "Phiếu gửi hồ sơ",
                    "manifest": "Bảng kê"}
@@ -252,8 +243,7 @@ async def wards(request: web.Request) -> web.Response:
 
 
 def _timeline(shipment: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{**e, "text": event_text(Event(e["event"])) if e["event"] in Event.__members__ else e["event"]}
-            for e in shipment["events"]]
+    return [{**e, "text": event_label(e["event"])} for e in shipment["events"]]
 
 
 async def detail(request: web.Request, error: PostalError | None = None) -> web.Response:

@@ -43,7 +43,7 @@ async def test_create_read_and_print(client, world, db):
     assert resp.status == 200 and resp.content_type == "application/pdf"
     assert resp.headers["Content-Disposition"] == f'inline; filename="{m["id"]}.pdf"'
     (page,) = PdfReader(io.BytesIO(await resp.read())).pages
-    assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(A4, abs=0.5)
+    assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(A4[::-1], abs=0.5)  # landscape
     text = page.extract_text()
     for expected in ("BẢNG KÊ GIAO NHẬN", m["id"], "Trung tâm Phục vụ hành chính công Phú Thọ", "Bưu cục Vĩnh Yên",
                      "Nguyễn Thị Hồng Nhung", "Phường Vĩnh Yên", "Tổng số: 4 bưu gửi", *codes, pickup):

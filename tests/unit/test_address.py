@@ -36,3 +36,16 @@ def test_pre_reform_province_is_refused():
 def test_pickers_list_the_34_provinces_and_their_wards():
     assert len(provinces()) == 34
     assert ("08707", "Phường Vĩnh Yên") in wards_of("25")
+
+
+def test_address_lines_print_each_unit_once():
+    from postal.domain.address import address_lines
+
+    ward, province = "Phường Vĩnh Yên", "Phú Thọ"
+    assert address_lines("Số 2 Hai Bà Trưng", ward, province) == ("Số 2 Hai Bà Trưng", "Phường Vĩnh Yên, Phú Thọ")
+    assert address_lines("Số 2 Hai Bà Trưng, Phường Vĩnh Yên", ward, province) == (
+        "Số 2 Hai Bà Trưng, Phường Vĩnh Yên", "Phú Thọ")
+    assert address_lines("Số 2, p. vĩnh yên, tỉnh Phú Thọ", ward, province) == ("Số 2, p. vĩnh yên, tỉnh Phú Thọ",)
+    # a street named like the ward is not the ward
+    assert address_lines("Số 9 đường Vĩnh Yên", ward, province) == ("Số 9 đường Vĩnh Yên", "Phường Vĩnh Yên, Phú Thọ")
+    assert address_lines("  ", ward, province) == ("Phường Vĩnh Yên, Phú Thọ",)

@@ -67,7 +67,16 @@
     $("net-state").textContent = navigator.onLine ? "Có mạng" : "Mất mạng — quét vẫn được lưu trên máy";
     bar.classList.toggle("offline", !navigator.onLine);
     bar.hidden = navigator.onLine && n === 0;
+    padForBar();
     renderFailed();
+  }
+
+  /* The bar is fixed at the bottom: while it shows, the page ends that much higher so it covers nothing. */
+  function padForBar() {
+    var bar = $("sync-bar");
+    if (!bar) { return; }
+    document.body.classList.toggle("has-sync-bar", !bar.hidden);
+    document.body.style.paddingBottom = bar.hidden ? "" : (bar.offsetHeight + 8) + "px";
   }
 
   function renderFailed() {
@@ -179,23 +188,31 @@
     setupCamera();
   }
 
+  /* "Quét bằng camera" always does something: the live camera where the browser has BarcodeDetector
+   * (Chrome on Android), else the photo fallback: the phone's camera app takes a picture through the
+   * file input (capture), and the server decodes it (Safari on iPhone, Firefox, desktop Chrome). */
   function setupCamera() {
-    var startBtn = $("camera-start");
-    var photoLabel = $("photo-label");
-    if ("BarcodeDetector" in window) {
-      startBtn.hidden = false;
-      startBtn.addEventListener("click", startCamera);
-    } else {
-      photoLabel.hidden = false;
-      $("photo-input").addEventListener("change", decodePhoto);
+    $("camera-start").hidden = false;
+    $("camera-start").addEventListener("click", startCamera);
+    $("photo-input").addEventListener("change", decodePhoto);
+  }
+
+  function showPhotoFallback(text) {
+    $("photo-label").hidden = false;
+    if (text) { say($("scan-message"), text, "error"); }
+  }
+
+  function liveDetector() {
+    if (!("BarcodeDetector" in window) || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      return null;
     }
+    try { return new window.BarcodeDetector({ formats: ["qr_code", "code_128"] }); } catch (e) { return null; }
   }
 
   function startCamera() {
     var video = $("camera-view");
-    var detector;
-    try { detector = new window.BarcodeDetector({ formats: ["qr_code", "code_128"] }); }
-    catch (e) { $("photo-label").hidden = false; $("photo-input").addEventListener("change", decodePhoto); return; }
+    var detector = liveDetector();
+    if (!detector) { $("photo-input").click(); return; }  // still inside the click: the chooser may open
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
       video.srcObject = stream;
       video.hidden = false;
@@ -208,7 +225,9 @@
         }).catch(function () { setTimeout(tick, 500); });
       };
       tick();
-    }).catch(function () { say($("scan-message"), "Không mở được camera: hãy cho phép truy cập camera.", "error"); });
+    }).catch(function () {
+      showPhotoFallback("Không mở được camera: hãy cho phép truy cập camera, hoặc bấm \"Chụp ảnh mã\".");
+    });
   }
 
   function decodePhoto(ev) {
@@ -363,6 +382,7 @@
 
   window.addEventListener("online", function () { updateBar(); sync(); });
   window.addEventListener("offline", updateBar);
+  window.addEventListener("resize", padForBar);
   document.addEventListener("DOMContentLoaded", function () {
     setupScanBox();
     setupItem();

@@ -12,9 +12,9 @@ from .helpers import all_text, fonts, page_size, page_texts
 A4 = (595.28, 841.89)
 
 
-def assert_a4_with_embedded_fonts(pdf):
+def assert_a4_with_embedded_fonts(pdf, landscape=False):
     width, height = page_size(pdf)
-    assert (width, height) == pytest.approx(A4, abs=0.05)
+    assert (width, height) == pytest.approx(A4[::-1] if landscape else A4, abs=0.05)
     for font in fonts(pdf):
         assert "/FontFile2" in font["/FontDescriptor"].get_object()
 
@@ -22,7 +22,7 @@ def assert_a4_with_embedded_fonts(pdf):
 def test_manifest_content():
     m = sample_manifest(12)
     pdf = render_manifest(m)
-    assert_a4_with_embedded_fonts(pdf)
+    assert_a4_with_embedded_fonts(pdf, landscape=True)
     text = all_text(pdf)
     for expected in [
         "BẢNG KÊ GIAO NHẬN",
@@ -32,7 +32,11 @@ def test_manifest_content():
         "STT",
         "Mã bưu gửi",
         "Mã hồ sơ",
-        "Người nhận",
+        "Người dân",
+        "Chiều",
+        "Thu gom",
+        "Phát trả",
+        "Thu hộ (COD)",
         "Phường/xã",
         "Tổng số: 12 bưu gửi",
         "BÊN GIAO",
