@@ -105,7 +105,7 @@ class CountingHasher(PasswordHasher):
         super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
         self.verified: list[str] = []
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 - the library's name
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
         self.verified.append(str(hash))
         return super().verify(hash, password)
 
