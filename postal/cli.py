@@ -179,7 +179,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="postal",
         description="Thu gom hồ sơ và phát trả kết quả thủ tục hành chính qua bưu chính công ích.",
         epilog="Settings come from the environment: DATABASE_URL, POSTAL_DATA_DIR, POSTAL_SECRET_KEY, "
-        "POSTAL_PUBLIC_URL, POSTAL_S10_PREFIX, POSTAL_TIMEZONE (see README.md).",
+        "POSTAL_PUBLIC_URL (unset: http://POSTAL_HOST:POSTAL_PORT, or serve's --host/--port), POSTAL_S10_PREFIX, "
+        "POSTAL_TIMEZONE (see README.md).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser("serve", help="serve the web pages and the API (applies pending migrations first)")

@@ -176,7 +176,6 @@ async def healthz_median(session: aiohttp.ClientSession, url: str, samples: int 
 async def flood(url: str) -> tuple[float, float, dict[int, int]]:
     """Median /healthz idle and during 16 clients posting wrong passwords; answers of the flood by status."""
     statuses: dict[int, int] = {}
-    retry_after_seen: list[str] = []
     stop = asyncio.Event()
 
     async def attacker(session: aiohttp.ClientSession) -> None:
@@ -184,8 +183,6 @@ async def flood(url: str) -> tuple[float, float, dict[int, int]]:
             async with session.post(f"{url}/login", data={"username": "victim", "password": "nope"},
                                     allow_redirects=False) as resp:
                 statuses[resp.status] = statuses.get(resp.status, 0) + 1
-                if resp.status == 429:
-                    retry_after_seen.append(resp.headers.get("Retry-After", ""))
 
     async with aiohttp.ClientSession() as probe, aiohttp.ClientSession() as crowd:
         idle = await healthz_median(probe, url)
@@ -194,7 +191,6 @@ async def flood(url: str) -> tuple[float, float, dict[int, int]]:
         busy = await healthz_median(probe, url)
         stop.set()
         await asyncio.gather(*attackers)
-    assert retry_after_seen and all(v == "1" for v in retry_after_seen)
     return idle, busy, statuses
 
 
@@ -207,14 +203,12 @@ def test_login_flood_does_not_stall_healthz(settings, dsn, tmp_path):
             await con.close()
 
     asyncio.run(victim())
-    env = {"POSTAL_LOGIN_USER_LIMIT": "1000000", "POSTAL_LOGIN_ADDRESS_LIMIT": "1000000",
-           "POSTAL_PASSWORD_WORKERS": "2", "POSTAL_PASSWORD_QUEUE": "4"}
+    env = {"POSTAL_LOGIN_USER_LIMIT": "1000000", "POSTAL_LOGIN_ADDRESS_LIMIT": "1000000"}
     with serve(settings, dsn, tmp_path, **env) as (url, _):
         idle, busy, statuses = asyncio.run(flood(url))
     print(f"/healthz median idle {idle * 1000:.1f} ms, during 16-client login flood {busy * 1000:.1f} ms; "
           f"flood answers {statuses}")
-    assert statuses.get(401, 0) > 0 and statuses.get(429, 0) > 0  # verified some, shed the excess at once
-    assert set(statuses) <= {401, 429}
+    assert statuses.get(401, 0) >= 16 and set(statuses) == {401}  # every one verified (the queue holds 16)
     assert busy < max(0.25, idle * 25), (idle, busy)  # before: 1.6 s against 2 ms
 
 

@@ -3,6 +3,7 @@ oracle, integration and disabled accounts refused, /metrics guarded."""
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 
@@ -153,6 +154,22 @@ async def test_unknown_user_takes_as_long_as_a_known_one(client, world, db):
         assert 0.4 < unknown / known < 2.5  # generous: a 2-core machine shared with others
     finally:
         accounts.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+async def test_saturated_verifier_sheds_sign_ins_with_retry_after(aiohttp_client, settings, world, db):
+    """One argon2 thread and one waiting place: a burst of 12 sign-ins gets 429 + Retry-After: 1 beyond them."""
+    await db.execute("UPDATE users SET password_hash = $1 WHERE username = 'staff1'", PasswordHasher().hash(PASSWORD))
+    small = settings.model_copy(update={"password_workers": 1, "password_queue": 1, "login_user_limit": 100,
+                                        "login_address_limit": 100})
+    client = await aiohttp_client(await create_app(small))
+    answers = await asyncio.gather(*(login(client, "staff1", "wrong-password") for _ in range(12)))
+    statuses = sorted(r.status for r in answers)
+    assert 401 in statuses and 429 in statuses, statuses
+    assert set(statuses) == {401, 429}
+    for resp in answers:
+        if resp.status == 429:
+            assert resp.headers["Retry-After"] == "1" and "đang bận" in await resp.text()
+    assert (await login(client, "staff1", PASSWORD)).status == 302  # once drained, sign-in works
 
 
 async def test_metrics_only_from_configured_networks_or_with_a_token(aiohttp_client, settings, world):
