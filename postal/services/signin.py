@@ -4,10 +4,11 @@
   Its queue is bounded: past ``password_workers + password_queue`` verifications in flight a
   sign-in is refused at once with 429 and ``Retry-After: 1`` instead of queueing without end.
 - **Throttled.** Failures are counted per user name and per client address in fixed windows in
-  PostgreSQL (every process agrees). At ``login_user_limit`` failures for the name, or
+  PostgreSQL (every process agrees). After ``login_user_limit`` failures for the name, or
   ``login_address_limit`` for the address, in ``login_window_seconds``, sign-ins answer 429 with
-  ``Retry-After`` — the right password too — until the window ends. A success clears the
-  name's count (not the address's). Both keys are stored as keyed hashes.
+  ``Retry-After`` — the right password too — until the window ends. Each attempt is charged before
+  its password is checked, so concurrent guesses cannot overshoot the limit; a success clears the
+  name's count and takes back its own charge on the address. Both keys are keyed hashes.
 - **Same work for everyone.** Unknown, disabled and password-less users are verified against a
   dummy hash with the same parameters, and counted like known ones.
 - **Pages are for people.** Integration accounts use API tokens; the pages refuse them (403)
@@ -78,20 +79,26 @@ async def sign_in(pool: asyncpg.Pool, verifier: PasswordVerifier, settings: Sett
     address_key = _key(settings, "address", client_bucket(attempt.client))
     window = settings.login_window_seconds
     async with pool.acquire() as con:
-        failures = await store.current(con, user_key, address_key, window)
-        if failures.user >= settings.login_user_limit or failures.address >= settings.login_address_limit:
-            raise RateLimited(f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {failures.retry_after} giây.",
-                              retry_after=failures.retry_after)
+        if random.random() < PURGE_PROBABILITY:
+            await store.purge(con, window)
+        counted = await store.charge(con, user_key, address_key, window)
+        if counted.user > settings.login_user_limit or counted.address > settings.login_address_limit:
+            await store.refund(con, user_key, address_key, window)  # refused attempts do not extend a lock
+            raise RateLimited(f"Đăng nhập sai quá nhiều lần; hãy thử lại sau {counted.retry_after} giây.",
+                              retry_after=counted.retry_after)
         row = await accounts.login_row(con, attempt.username)
-    # No pool connection is held while argon2 runs.
-    matched = await verifier.matches(row, attempt.password)
+    # No pool connection is held while argon2 runs; the attempt stays charged meanwhile.
+    try:
+        matched = await verifier.matches(row, attempt.password)
+    except RateLimited:
+        async with pool.acquire() as con:
+            await store.refund(con, user_key, address_key, window)
+        raise
+    if not matched or row is None:
+        raise Unauthenticated(accounts.WRONG_CREDENTIALS)  # the charge stands as the failure
     async with pool.acquire() as con:
-        if not matched or row is None:
-            await store.add_failure(con, user_key, address_key, window)
-            if random.random() < PURGE_PROBABILITY:
-                await store.purge(con, window)
-            raise Unauthenticated(accounts.WRONG_CREDENTIALS)
         await store.clear_user(con, user_key, window)
+        await store.refund(con, None, address_key, window)
         if Role(row["role"]) is Role.integration:
             raise Forbidden("Tài khoản tích hợp chỉ dùng API bằng mã truy cập (token), không đăng nhập trang web.")
         return await accounts.open_session(con, row)

@@ -60,6 +60,15 @@ async def test_address_throttled_across_user_names_and_two_instances(aiohttp_cli
     assert b"198.51.100.7" not in b"".join(r["key_hash"] for r in rows)
 
 
+async def test_concurrent_guesses_on_two_instances_cannot_overshoot_the_limit(aiohttp_client, tight, world):
+    first = await aiohttp_client(await create_app(tight))
+    second = await aiohttp_client(await create_app(tight))
+    answers = await asyncio.gather(*(login(first if i % 2 else second, "staff1", f"guess-{i}",
+                                           **{"X-Forwarded-For": f"203.0.113.{100 + i}"}) for i in range(12)))
+    statuses = sorted(r.status for r in answers)
+    assert statuses == [401] * tight.login_user_limit + [429] * (12 - tight.login_user_limit)
+
+
 async def test_forwarded_for_ignored_from_untrusted_peer(aiohttp_client, settings, world):
     client = await aiohttp_client(await create_app(settings.model_copy(update={"login_address_limit": 2})))
     for spoof in ("192.0.2.1", "192.0.2.2"):
