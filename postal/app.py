@@ -9,6 +9,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Gauge
 
 from postal.api.auth import token_cache_key
+from postal.api.guards import make_body_deadline
 from postal.api.routes import setup_api
 from postal.api.shipments import clock_key
 from postal.api.system import registry_key
@@ -47,7 +48,8 @@ async def create_app(settings: Settings, *, dsn: str | None = None) -> web.Appli
     """The web application: API, pages, health and metrics. Background workers are started by the caller."""
     registry = CollectorRegistry()
     app = web.Application(
-        middlewares=make_middlewares(HttpMetrics(registry)), client_max_size=settings.max_body_bytes
+        middlewares=[*make_middlewares(HttpMetrics(registry)), make_body_deadline(settings.body_timeout_seconds)],
+        client_max_size=settings.max_body_bytes,
     )
     app[settings_key] = settings
     app[registry_key] = registry

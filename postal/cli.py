@@ -78,7 +78,8 @@ async def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
             await add_user(con, args.username, Role(args.role), agency_code=args.agency,
                            post_office_code=args.post_office, password=password)
             token = await create_token(con, args.username)
-        print(f"user {args.username} ({args.role}) added; API token (shown once):")
+        print(f"user {args.username} ({args.role}) added; API token (shown once; its first 12 characters"
+              f" name it in `postal token revoke`):")
         print(token)
         return 0
 
@@ -97,6 +98,55 @@ async def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_connection(settings, work)
 
 
+async def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from postal.services.accounts import revoke_token, revoke_user_tokens
+
+    async def work(con: Any) -> int:
+        if args.user:
+            count = await revoke_user_tokens(con, args.user)
+            print(f"đã thu hồi {count} mã truy cập của {args.user} / revoked {count} token(s)")
+        else:
+            await revoke_token(con, args.token)
+            print("đã thu hồi mã truy cập / token revoked")
+        print(f"(các tiến trình đang chạy ngừng nhận mã trong tối đa {settings.token_cache_seconds:g} giây"
+              " / running processes stop accepting it within POSTAL_TOKEN_CACHE_SECONDS)")
+        return 0
+
+    if bool(args.user) == bool(args.token):
+        print("postal: cần TOKEN_PREFIX hoặc --user USERNAME (một trong hai) / give TOKEN_PREFIX or --user",
+              file=sys.stderr)
+        return 2
+    return await _with_connection(settings, work)
+
+
+async def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> int:
+    from postal.services.accounts import disable_user
+
+    async def work(con: Any) -> int:
+        await disable_user(con, args.username)
+        print(f"đã khoá người dùng {args.username}: không đăng nhập, phiên và mã truy cập hết hiệu lực"
+              f" / user {args.username} disabled")
+        return 0
+
+    return await _with_connection(settings, work)
+
+
+async def cmd_db_stop(args: argparse.Namespace, settings: Settings) -> int:
+    from postal.store.database import stop_embedded_server
+
+    if settings.database_url:
+        print("postal: DATABASE_URL đã đặt — máy chủ PostgreSQL đó không do postal quản lý, hãy dừng nó theo cách"
+              " của nó / DATABASE_URL is set: postal does not manage that server", file=sys.stderr)
+        return 2
+    pgdata = settings.data_dir / "pg"
+    pid = await asyncio.to_thread(stop_embedded_server, pgdata)
+    if pid is None:
+        print(f"không có PostgreSQL nhúng nào đang chạy trong {pgdata} / no embedded PostgreSQL running there")
+    else:
+        print(f"đã dừng PostgreSQL nhúng (pid {pid}) trong {pgdata} / embedded PostgreSQL stopped")
+    return 0
+
+
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from postal.services.demo import load_demo
 
@@ -111,7 +161,9 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from postal.server import serve
 
-    await serve(settings, args.host, args.port, workers=not args.no_workers)
+    host = args.host if args.host is not None else settings.host
+    port = args.port if args.port is not None else settings.port
+    await serve(settings, host, port, workers=not args.no_workers)
     return 0
 
 
@@ -127,12 +179,15 @@ def _parser() -> argparse.ArgumentParser:
         prog="postal",
         description="Thu gom hồ sơ và phát trả kết quả thủ tục hành chính qua bưu chính công ích.",
         epilog="Settings come from the environment: DATABASE_URL, POSTAL_DATA_DIR, POSTAL_SECRET_KEY, "
-        "POSTAL_PUBLIC_URL, POSTAL_S10_PREFIX, POSTAL_TIMEZONE (see README.md).",
+        "POSTAL_PUBLIC_URL (unset: http://POSTAL_HOST:POSTAL_PORT, or serve's --host/--port), POSTAL_S10_PREFIX, "
+        "POSTAL_TIMEZONE (see README.md).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser("serve", help="serve the web pages and the API (applies pending migrations first)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    serve.add_argument("--host", help="địa chỉ lắng nghe / address to listen on (default POSTAL_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int,
+                       help="cổng / port to listen on (default POSTAL_PORT or 8080); without POSTAL_PUBLIC_URL "
+                       "the QR codes point here")
     serve.add_argument("--no-workers", action="store_true", help="do not run background workers in-process")
     serve.set_defaults(run=cmd_serve)
     sub.add_parser("worker", help="run the background workers (outbox dispatch)").set_defaults(run=cmd_worker)
@@ -174,11 +229,34 @@ def _add_admin_parsers(sub: Any) -> None:
     add.add_argument("--post-office", help="post office code (courier)")
     add.add_argument("--password-stdin", action="store_true", help="read a password for the web pages from stdin")
     add.set_defaults(run=cmd_user_add)
+    dis = us.add_parser("disable", help="khoá người dùng / disable a user (no sign-in, sessions ended, tokens "
+                        "refused)", description="Khoá người dùng ngay trong cơ sở dữ liệu: không đăng nhập được, "
+                        "phiên web bị đóng, mã truy cập bị từ chối. Disable a user at once; a running process may "
+                        "trust a token it has just checked for up to POSTAL_TOKEN_CACHE_SECONDS.")
+    dis.add_argument("username")
+    dis.set_defaults(run=cmd_user_disable)
 
     tk = sub.add_parser("token", help="manage API tokens").add_subparsers(dest="action", required=True)
     add = tk.add_parser("create", help="create an API token; prints it on the last line, once")
     add.add_argument("username")
     add.set_defaults(run=cmd_token_create)
+    rv = tk.add_parser("revoke", help="thu hồi mã truy cập / revoke a token by its first 12 characters "
+                       "(pst_ + 8), the whole token, or every token of --user",
+                       description="Thu hồi mã truy cập (API token) ngay trong cơ sở dữ liệu. Revoke API tokens: "
+                       "effective at once in the database; a running process may trust a token it has just "
+                       "checked for up to POSTAL_TOKEN_CACHE_SECONDS.")
+    rv.add_argument("token", nargs="?", metavar="TOKEN_PREFIX", help="12 ký tự đầu (pst_…) hoặc cả mã / "
+                    "the first 12 characters or the whole token")
+    rv.add_argument("--user", metavar="USERNAME", help="thu hồi mọi mã của người dùng / revoke all of a user's")
+    rv.set_defaults(run=cmd_token_revoke)
+
+    db = sub.add_parser("db", help="quản lý PostgreSQL nhúng / manage the embedded PostgreSQL").add_subparsers(
+        dest="action", required=True)
+    stop = db.add_parser("stop", help="dừng PostgreSQL nhúng của POSTAL_DATA_DIR / stop the embedded PostgreSQL",
+                         description="Dừng PostgreSQL nhúng chạy trong POSTAL_DATA_DIR/pg (không dùng khi đã đặt "
+                         "DATABASE_URL). Stops the embedded PostgreSQL of POSTAL_DATA_DIR; the next postal command "
+                         "starts it again.")
+    stop.set_defaults(run=cmd_db_stop)
 
 
 def main(argv: list[str] | None = None) -> int:

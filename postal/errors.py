@@ -16,6 +16,7 @@ PostalError
  ├── VerificationFailed        422  wrong handover verification (counted)
  ├── Locked                    423  too many wrong verifications
  ├── MethodNotAllowed          405  the path exists, not with this HTTP method
+ ├── RequestTimeout            408  the body did not arrive in time (slow client)
  ├── PayloadTooLarge           413  body over the configured limit
  ├── RateLimited               429  too many requests (``retry_after`` seconds)
  └── ServiceUnavailable        503  the database cannot be reached (``retry_after`` seconds)
@@ -131,6 +132,14 @@ class MethodNotAllowed(PostalError):
     status = 405
     title = "Phương thức không được hỗ trợ"
     type_slug = "method-not-allowed"
+
+
+class RequestTimeout(PostalError):
+    """The client did not send its whole request body in time."""
+
+    status = 408
+    title = "Hết thời gian chờ dữ liệu"
+    type_slug = "request-timeout"
 
 
 class PayloadTooLarge(PostalError):

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
@@ -39,17 +40,31 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+def handler_args(settings: Settings) -> dict[str, Any]:
+    """Connection limits of aiohttp's request handler.
+
+    aiohttp arms its keep-alive timer when a connection opens and re-arms it only after a response,
+    so a client that has not sent a whole request head within ``keepalive_timeout`` (trickling or
+    silent) is closed: that timer is our header read timeout. Head lines stay within aiohttp's
+    8 KB defaults, said here so nobody raises them without reading ``postal.logs``.
+    """
+    return {"keepalive_timeout": settings.header_timeout_seconds, "max_line_size": 8190,
+            "max_field_size": 8190, "max_headers": 128}
+
+
 async def serve(settings: Settings, host: str, port: int, *, workers: bool = True) -> None:
     """Migrate, then serve the pages and the API until interrupted."""
     logs.configure(settings.log_level)
+    settings = settings.listening_on(host, port)
     dsn = await _prepare(settings)
     app = await create_app(settings, dsn=dsn)
     if workers:
         app.cleanup_ctx.append(_workers_ctx)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, **handler_args(settings))
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    log.info("serving", extra={"url": f"http://{host}:{port}", "workers": workers})
+    log.info("serving", extra={"url": f"http://{host}:{port}", "public_url": settings.public_url,
+                               "workers": workers})
     try:
         await asyncio.Event().wait()
     finally:

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,7 +19,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     data_dir: Path = Path(".postal-data")
     secret_key: str = ""
-    public_url: str = "http://127.0.0.1:8080"
+    public_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
     s10_prefix: str = "RA"
     timezone: str = "Asia/Ho_Chi_Minh"
     max_attempts: int = Field(default=3, ge=1, le=10)
@@ -32,6 +34,19 @@ class Settings(BaseSettings):
     track_rate_window_seconds: int = Field(default=60, ge=1)
     token_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     log_level: str = "INFO"
+    # Sign-in (SPEC §11): argon2 off the event loop, failures counted per user and per address.
+    login_user_limit: int = Field(default=10, ge=1)
+    login_address_limit: int = Field(default=30, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    password_workers: int = Field(default=2, ge=1, le=64)
+    password_queue: int = Field(default=32, ge=1)
+    # Slow clients: the request head must arrive within this (also the idle keep-alive limit), the body too.
+    header_timeout_seconds: float = Field(default=15.0, gt=0, le=3600)
+    body_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # /metrics: these networks, or a bearer token of an admin (or POSTAL_METRICS_TOKEN).
+    metrics_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    metrics_token: str = ""
+    _public_url_derived: bool = PrivateAttr(default=False)
 
     @field_validator("s10_prefix")
     @classmethod
@@ -50,16 +65,31 @@ class Settings(BaseSettings):
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+        if value and not value.startswith(("http://", "https://")):
             raise ValueError("POSTAL_PUBLIC_URL must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "metrics_networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
         for net in value:
             ipaddress.ip_network(net, strict=False)
         return value
+
+    @model_validator(mode="after")
+    def _default_public_url(self) -> Settings:
+        """Unset ``POSTAL_PUBLIC_URL`` → the listen address (``POSTAL_HOST``/``POSTAL_PORT``, or ``serve``'s flags)."""
+        if not self.public_url:
+            self.__dict__["public_url"] = listen_url(self.host, self.port)
+            self._public_url_derived = True
+        return self
+
+    def listening_on(self, host: str, port: int) -> Settings:
+        """These settings for a server on ``host:port``: a derived public URL follows the listen address."""
+        updated = self.model_copy(update={"host": host, "port": port})
+        if self._public_url_derived:
+            updated.__dict__["public_url"] = listen_url(host, port)
+        return updated
 
     @property
     def tz(self) -> ZoneInfo:
@@ -69,6 +99,22 @@ class Settings(BaseSettings):
     def key(self) -> bytes:
         """The secret key as bytes for HMACs."""
         return self.secret_key.encode()
+
+
+def listen_url(host: str, port: int) -> str:
+    """The URL a browser on this machine opens for a server listening on ``host:port``.
+
+    A wildcard address (all interfaces) is reached through loopback; set ``POSTAL_PUBLIC_URL``
+    when phones elsewhere must open the QR codes.
+    """
+    host = host.strip() or "0.0.0.0"  # noqa: S104 - a comparison, not a bind
+    if host in ("0.0.0.0", "*"):  # noqa: S104
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def load_settings(**overrides: object) -> Settings:

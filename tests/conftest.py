@@ -21,7 +21,7 @@ from postal.domain.access import Role
 from postal.services import accounts
 from postal.services.setup import prepare_database
 from postal.settings import Settings
-from postal.store.database import embedded_server_uri
+from postal.store.database import embedded_server_running, embedded_server_uri, stop_embedded_server
 
 ROOT = Path(__file__).resolve().parents[1]
 # Cheap argon2 parameters: the tests create many users, production keeps the library's defaults.
@@ -35,12 +35,20 @@ def with_database(dsn: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def server_dsn() -> str:
-    """An administrative URL of the PostgreSQL the tests use."""
+def server_dsn() -> Iterator[str]:
+    """An administrative URL of the PostgreSQL the tests use.
+
+    Without ``DATABASE_URL``, the embedded server in ``.postal-data-test``; when the suite started
+    it (none was running), the suite stops it at the end, so ``./run test`` leaves nothing behind.
+    """
     if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
-    data_dir = Path(os.environ.get("POSTAL_TEST_DATA_DIR", ROOT / ".postal-data-test"))
-    return embedded_server_uri(data_dir / "pg")
+        yield os.environ["DATABASE_URL"]
+        return
+    pgdata = Path(os.environ.get("POSTAL_TEST_DATA_DIR", ROOT / ".postal-data-test")) / "pg"
+    was_running = embedded_server_running(pgdata)
+    yield embedded_server_uri(pgdata)
+    if not was_running:
+        stop_embedded_server(pgdata)
 
 
 async def _admin(dsn: str, sql: str) -> None:

@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from postal.domain.access import Principal, Role
 from postal.domain.address import canonical_province_code, resolve_unit
 from postal.domain.codes import clean_text, invalid, is_dossier_agency_id
-from postal.errors import Unauthenticated
+from postal.errors import NotFound, Unauthenticated
 from postal.store import accounts as store
 
 TOKEN_PREFIX = "pst_"  # noqa: S105 - a prefix, not a secret
@@ -114,8 +114,36 @@ async def create_token(con: asyncpg.Connection, username: str) -> str:
     """A new API token for the user; returned once, stored only as its hash."""
     user = await store.user_by_username(con, username)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    await store.insert_token(con, user["id"], token_hash(token))
+    await store.insert_token(con, user["id"], token_hash(token), token[:SHOWN_PREFIX])
     return token
+
+
+SHOWN_PREFIX = 12
+"""``pst_`` + 8 characters: enough to name a token in ``postal token revoke``, far too little to use it."""
+
+
+async def revoke_token(con: asyncpg.Connection, prefix_or_token: str) -> int:
+    """Revoke the token named by its first :data:`SHOWN_PREFIX` characters, or given whole."""
+    text = prefix_or_token.strip()
+    if len(text) < SHOWN_PREFIX or not text.startswith(TOKEN_PREFIX):
+        raise invalid("token", f"Cần {SHOWN_PREFIX} ký tự đầu của mã (bắt đầu bằng {TOKEN_PREFIX}) hoặc cả mã.")
+    prefix = text if len(text) == SHOWN_PREFIX else None  # longer: the whole token, matched by its hash
+    count = await store.revoke_tokens_by_prefix(con, prefix, token_hash(text))
+    if count == 0:
+        raise NotFound("Không có mã truy cập còn hiệu lực nào khớp.")
+    return count
+
+
+async def revoke_user_tokens(con: asyncpg.Connection, username: str) -> int:
+    """Revoke every live token of ``username`` (NotFound for an unknown user)."""
+    user = await store.user_by_username(con, username)
+    return await store.revoke_user_tokens(con, user["id"])
+
+
+async def disable_user(con: asyncpg.Connection, username: str) -> None:
+    """Disable ``username``: no sign-in, no session, no token works from now on (token caches: seconds)."""
+    user = await store.user_by_username(con, username)
+    await store.disable_user(con, user["id"])
 
 
 async def authenticate_token(con: asyncpg.Connection, token: str) -> Principal:
@@ -173,17 +201,50 @@ class WebSession:
 
 
 async def login(con: asyncpg.Connection, username: str, password: str) -> WebSession:
-    """Check a password and open a web session; every failure reads the same."""
-    failure = Unauthenticated("Sai tên đăng nhập hoặc mật khẩu.")
+    """Check a password on the calling thread and open a web session (tests and tools).
+
+    Pages sign in through :func:`postal.services.signin.sign_in`: argon2 in a thread pool,
+    throttling, integration accounts refused.
+    """
+    row = await login_row(con, username)
+    if not password_matches(row, password):
+        raise Unauthenticated(WRONG_CREDENTIALS)
+    assert row is not None
+    return await open_session(con, row)
+
+
+WRONG_CREDENTIALS = "Sai tên đăng nhập hoặc mật khẩu."
+_dummy_hashes: dict[int, str] = {}
+
+
+async def login_row(con: asyncpg.Connection, username: str) -> asyncpg.Record | None:
+    """The user row a sign-in checks (disabled ones too: they must cost the same work), or None."""
     if not _USERNAME_RE.fullmatch(username):
-        raise failure
-    row = await con.fetchrow("SELECT * FROM users WHERE username = $1 AND NOT disabled", username)
-    if row is None or not row["password_hash"]:
-        raise failure
+        return None
+    return await con.fetchrow("SELECT * FROM users WHERE username = $1", username)
+
+
+def password_matches(row: asyncpg.Record | None, password: str) -> bool:
+    """Verify ``password`` with argon2 — against a dummy hash when there is no usable user, so an unknown,
+    disabled or password-less user costs the same work as a known one. Blocking: call it off the loop."""
+    usable = row is not None and bool(row["password_hash"]) and not row["disabled"]
+    stored = row["password_hash"] if usable and row is not None else dummy_hash()
     try:
-        _hasher.verify(row["password_hash"], password)
+        return bool(_hasher.verify(stored, password)) and usable
     except (VerificationError, InvalidHashError):
-        raise failure from None
+        return False
+
+
+def dummy_hash() -> str:
+    """A hash of a random password with the current argon2 parameters (made once per hasher)."""
+    hasher = _hasher
+    if id(hasher) not in _dummy_hashes:
+        _dummy_hashes[id(hasher)] = hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hashes[id(hasher)]
+
+
+async def open_session(con: asyncpg.Connection, row: asyncpg.Record) -> WebSession:
+    """A new web session for the user of ``row``."""
     cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     await store.insert_session(con, token_hash(cookie), row["id"], csrf, datetime.now(UTC) + SESSION_TTL)
     return WebSession(cookie, csrf, store.principal_from(row))

@@ -75,8 +75,37 @@ async def set_password(con: asyncpg.Connection, user_id: int, password_hash: str
     await con.execute("UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash)
 
 
-async def insert_token(con: asyncpg.Connection, user_id: int, token_hash: bytes) -> None:
-    await con.execute("INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, $2)", user_id, token_hash)
+async def insert_token(con: asyncpg.Connection, user_id: int, token_hash: bytes, prefix: str | None = None) -> None:
+    await con.execute("INSERT INTO api_tokens (user_id, token_hash, token_prefix) VALUES ($1, $2, $3)",
+                      user_id, token_hash, prefix)
+
+
+async def revoke_tokens_by_prefix(con: asyncpg.Connection, prefix: str | None, token_hash: bytes) -> int:
+    """Revoke the live token whose prefix (or, for a whole token, hash) matches; more than one is a Conflict."""
+    async with con.transaction():
+        ids = await con.fetch(
+            "SELECT id FROM api_tokens WHERE revoked_at IS NULL AND (token_prefix = $1 OR token_hash = $2)"
+            " FOR UPDATE", prefix, token_hash,
+        )
+        if len(ids) > 1:
+            raise Conflict(f"Tiền tố {prefix} khớp {len(ids)} mã truy cập; hãy dùng tiền tố dài hơn hoặc --user.")
+        await con.execute("UPDATE api_tokens SET revoked_at = now() WHERE id = ANY($1::bigint[])",
+                          [r["id"] for r in ids])
+        return len(ids)
+
+
+async def revoke_user_tokens(con: asyncpg.Connection, user_id: int) -> int:
+    """Revoke every live token of a user; returns how many."""
+    status = await con.execute("UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+                               user_id)
+    return int(status.split()[-1])
+
+
+async def disable_user(con: asyncpg.Connection, user_id: int) -> None:
+    """Mark the user disabled and end its web sessions (its tokens stop matching at once)."""
+    async with con.transaction():
+        await con.execute("UPDATE users SET disabled = true WHERE id = $1", user_id)
+        await con.execute("DELETE FROM web_sessions WHERE user_id = $1", user_id)
 
 
 def principal_from(row: asyncpg.Record) -> Principal:

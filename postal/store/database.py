@@ -11,10 +11,12 @@ import errno
 import hashlib
 import json
 import logging
+import os
 import socket
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -46,6 +48,40 @@ def embedded_server_uri(pgdata: Path, database: str = "postgres") -> str:
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata.resolve(), cleanup_mode=None)
     return str(server.get_uri(database))
+
+
+def embedded_server_running(pgdata: Path) -> bool:
+    """Whether an embedded PostgreSQL is running in ``pgdata`` (never starts one)."""
+    return _postmaster(pgdata) is not None
+
+
+def _postmaster(pgdata: Path) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver.utils import PostmasterInfo
+
+    pgdata = pgdata.resolve()
+    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.is_dir() else None
+    return info if info is not None and info.is_running() else None
+
+
+def stop_embedded_server(pgdata: Path) -> int | None:
+    """Stop the embedded PostgreSQL running in ``pgdata`` (fast shutdown: sessions are disconnected).
+
+    Returns the server's process id, or None when no server runs there. Never starts one.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver import pg_ctl  # type: ignore[attr-defined]  # made at import from the bundled binaries
+
+    info = _postmaster(pgdata)
+    if info is None:
+        return None
+    pgdata = pgdata.resolve()
+    # pgserver runs the server as the "pgserver" system user when we are root; pg_ctl must match.
+    user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
+    return int(info.pid) if info.pid is not None else 0
 
 
 async def _init_connection(con: asyncpg.Connection) -> None:

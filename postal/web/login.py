@@ -8,6 +8,7 @@ HttpOnly, SameSite=Lax, Secure when the public URL is https. The login form need
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 import aiohttp_jinja2
@@ -15,12 +16,13 @@ from aiohttp import web
 
 from postal.domain.access import Principal, Role
 from postal.edge.headers import PRIVATE_HEADERS
-from postal.edge.session import SESSION_COOKIE, check_csrf
-from postal.errors import Unauthenticated
+from postal.edge.session import SESSION_COOKIE, check_csrf, client_address
+from postal.errors import Forbidden, RateLimited, Unauthenticated
 from postal.keys import pool_key, settings_key
-from postal.services import accounts
+from postal.services import accounts, signin
 
 HOME_BY_ROLE = {Role.courier: "/courier", Role.staff: "/staff", Role.admin: "/staff"}
+verifier_key = web.AppKey("password_verifier", signin.PasswordVerifier)
 _SAFE_NEXT = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]{0,500}$")
 
 
@@ -74,11 +76,17 @@ async def login_submit(request: web.Request) -> web.Response:
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))[:1024]
     next_url = safe_next(str(form.get("next", "")))
+    settings = request.app[settings_key]
+    client = client_address(request)
     try:
-        async with request.app[pool_key].acquire() as con:
-            session = await accounts.login(con, username, password)
-    except Unauthenticated as exc:
-        return _form(request, next_url=next_url, error=exc.detail, username=username, status=401)
+        session = await signin.sign_in(request.app[pool_key], request.app[verifier_key], settings,
+                                       signin.Attempt(username, password, client))
+    except RateLimited as exc:
+        response = _form(request, next_url=next_url, error=exc.detail, username=username, status=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except (Unauthenticated, Forbidden) as exc:
+        return _form(request, next_url=next_url, error=exc.detail, username=username, status=exc.status)
     response = web.HTTPFound(next_url or home_of(session.principal))
     secure = request.app[settings_key].public_url.startswith("https://")
     response.set_cookie(SESSION_COOKIE, session.cookie, httponly=True, samesite="Lax", secure=secure, path="/",
@@ -98,8 +106,16 @@ async def logout(request: web.Request) -> web.Response:
     raise response
 
 
+async def _verifier_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[settings_key]
+    app[verifier_key] = signin.PasswordVerifier(settings.password_workers, settings.password_queue)
+    yield
+    app[verifier_key].close()
+
+
 def setup(app: web.Application) -> None:
-    """Register this module's routes."""
+    """Register this module's routes and the password verifier's thread pool."""
+    app.cleanup_ctx.append(_verifier_ctx)
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login_submit)
     app.router.add_post("/logout", logout)
