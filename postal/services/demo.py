@@ -12,10 +12,11 @@ import asyncpg
 
 from postal.domain.access import Role
 from postal.domain.codes import make_s10
-from postal.domain.lifecycle import Event, ShipmentState, Status, apply
+from postal.domain.lifecycle import Event, ShipmentState, Status, apply, hash_otp, new_otp
 from postal.errors import Conflict
 from postal.services.accounts import NewAgency, add_agency, add_post_office, add_user
 from postal.settings import Settings
+from postal.store import scans as scans_store
 from postal.store import shipments as store
 
 POST_OFFICE = "BC-VINHYEN"
@@ -69,7 +70,17 @@ async def load_demo(con: asyncpg.Connection, settings: Settings) -> list[str]:
         f"Sign in at {settings.public_url}/login as {users}; password: {PASSWORD}",
         f"Staff console {settings.public_url}/staff · courier {settings.public_url}/courier · "
         f"API {settings.public_url}/api/v1/openapi.json",
+        _channels_line(settings),
     ]
+
+
+def _channels_line(settings: Settings) -> str:
+    """Where a newcomer sees the messages sent to citizens (the `log` channel prints them)."""
+    if "log" in settings.channel_names:
+        return ("Tin nhắn gửi công dân (mã xác nhận, đã giao, …) hiện trên console của `postal serve` "
+                "(kênh log, số điện thoại che bớt); `postal notifications` liệt kê các tin gần nhất.")
+    return (f"Kênh thông báo: {settings.notify_channels}. Đặt POSTAL_NOTIFY_CHANNELS=log để xem tin nhắn "
+            "trên console; `postal notifications` liệt kê các tin gần nhất.")
 
 
 async def _shipments(con: asyncpg.Connection, settings: Settings) -> None:
@@ -82,6 +93,19 @@ async def _shipments(con: asyncpg.Connection, settings: Settings) -> None:
         direction = "delivery" if i % 3 else "pickup"
         shipment_id = await _insert(con, settings, rng, i, direction, today, staff_id)
         await _walk(con, shipment_id, path, courier, staff_id)
+        if direction == "delivery" and path and path[-1] is Event.out_for_delivery:
+            await _give_code(con, settings, shipment_id)
+
+
+async def _give_code(con: asyncpg.Connection, settings: Settings, shipment_id: int) -> None:
+    """A one-time code for a demo item out for delivery: the `log` channel prints it on the console."""
+    otp, expires = new_otp(), datetime.now(UTC) + timedelta(hours=24)
+    await scans_store.set_otp(con, shipment_id, hash_otp(otp, settings.key), expires)
+    code = await con.fetchval("SELECT tracking_code FROM shipments WHERE id = $1", shipment_id)
+    await store.add_outbox(con, "notification.otp", shipment_id, {
+        "shipment_id": shipment_id, "kind": "otp", "ref": "otp:demo", "tracking_code": code, "otp": otp,
+        "expires_at": expires.astimezone(settings.tz).isoformat(),
+    })
 
 
 async def _insert(con: asyncpg.Connection, settings: Settings, rng: random.Random, i: int, direction: str,
