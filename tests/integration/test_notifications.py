@@ -251,3 +251,30 @@ async def test_serve_workers_send_in_process(client, world, settings, db):
     finally:
         await pool.close()
     assert await db.fetchval("SELECT kind FROM notifications WHERE status = 'sent'") == "otp"
+
+
+async def test_cli_lists_the_last_messages_masked(client, world, pool, settings, db):
+    from tests.integration.test_cli import postal
+
+    code = await create_shipment(client, world)
+    await walk(client, world, code, ["picked_up", "out_for_delivery"])
+    await pump(pool, settings)
+    otp = await db.fetchval("SELECT payload::text FROM outbox WHERE topic = 'notification.otp'")
+    out = postal(settings, "notifications", "--limit", "5")
+    assert out.returncode == 0, out.stderr
+    assert code in out.stdout and "091****678" in out.stdout and "••••••" in out.stdout
+    assert PHONE not in out.stdout and '"otp":' not in otp  # the code is gone from the outbox too
+    assert postal(settings, "notifications", "--limit", "0").returncode == 2
+
+
+async def test_demo_sends_its_messages_to_the_log_channel(settings, pool, db):
+    from tests.integration.test_cli import postal
+
+    demo = postal(settings, "demo")
+    assert demo.returncode == 0, demo.stderr
+    assert "postal notifications" in demo.stdout and "kênh log" in demo.stdout
+    assert await pump(pool, settings) > 0
+    kinds = {r["kind"] for r in await db.fetch("SELECT kind FROM notifications WHERE status = 'sent'")}
+    assert {"otp", "delivered", "delivery_failed", "picked_up"} <= kinds
+    listing = postal(settings, "notifications", "--limit", "3").stdout
+    assert len(listing.strip().splitlines()) == 4
