@@ -158,6 +158,22 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return await _with_connection(settings, work)
 
 
+async def cmd_notifications(args: argparse.Namespace, settings: Settings) -> int:
+    from postal.services.notifications import recent_messages
+    from postal.services.views import Clock
+
+    async def work(con: Any) -> int:
+        rows = await recent_messages(con, args.limit, Clock(settings))
+        channels = settings.notify_channels
+        print(f"{len(rows)} tin nhắn gần nhất (kênh: {channels}; số điện thoại che bớt, mã xác nhận ẩn):")
+        for r in rows:
+            print(f"{r['at']}  {r['tracking_code']}  {r['kind']:<15} {r['status']:<7} {r['channel'] or '-':<4}"
+                  f"  {r['phone']}  {r['text']}")
+        return 0
+
+    return await _with_connection(settings, work)
+
+
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from postal.server import serve
 
@@ -193,6 +209,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run the background workers (outbox dispatch)").set_defaults(run=cmd_worker)
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(run=cmd_migrate)
     _add_admin_parsers(sub)
+    notes = sub.add_parser("notifications", help="show the last messages sent to citizens (phones masked)")
+    notes.add_argument("--limit", type=int, default=20, choices=range(1, 1001), metavar="N",
+                       help="how many (1-1000, default 20)")
+    notes.set_defaults(run=cmd_notifications)
     sub.add_parser("demo", help="load demo data (safe to run twice) and print the logins").set_defaults(
         run=cmd_demo
     )

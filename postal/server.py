@@ -12,11 +12,11 @@ from aiohttp import web
 
 from postal import logs
 from postal.app import create_app
-from postal.keys import pool_key
+from postal.keys import pool_key, settings_key
 from postal.services.setup import prepare_database
 from postal.settings import Settings
 from postal.store.database import connect, create_pool, resolve_dsn
-from postal.workers import HANDLERS, outbox
+from postal.workers import HANDLERS, notify, outbox
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,16 @@ def handler_args(settings: Settings) -> dict[str, Any]:
             "max_field_size": 8190, "max_headers": 128}
 
 
+async def _notify_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The citizen-notification sender, with its providers' HTTP session opened here and closed last."""
+    async with notify.client_session(app[settings_key]) as session:
+        task = asyncio.create_task(notify.run(app[pool_key], app[settings_key], session))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def serve(settings: Settings, host: str, port: int, *, workers: bool = True) -> None:
     """Migrate, then serve the pages and the API until interrupted."""
     logs.configure(settings.log_level)
@@ -60,6 +70,7 @@ async def serve(settings: Settings, host: str, port: int, *, workers: bool = Tru
     app = await create_app(settings, dsn=dsn)
     if workers:
         app.cleanup_ctx.append(_workers_ctx)
+        app.cleanup_ctx.append(_notify_ctx)
     runner = web.AppRunner(app, access_log=None, **handler_args(settings))
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
@@ -76,6 +87,7 @@ async def run_workers_forever(settings: Settings) -> None:
     logs.configure(settings.log_level)
     pool = await create_pool(await _prepare(settings), settings)
     try:
-        await outbox.run(pool, HANDLERS)
+        async with notify.client_session(settings) as session:
+            await asyncio.gather(outbox.run(pool, HANDLERS), notify.run(pool, settings, session))
     finally:
         await pool.close()

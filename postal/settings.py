@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+NOTIFY_CHANNELS = ("zns", "sms", "log")
+
 
 class Settings(BaseSettings):
     """Every knob of the service; environment names are ``POSTAL_*`` except ``DATABASE_URL``."""
@@ -47,6 +49,18 @@ class Settings(BaseSettings):
     metrics_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
     metrics_token: str = ""
     _public_url_derived: bool = PrivateAttr(default=False)
+    # Citizen notifications (SPEC §7): channels tried in order, each provider's settings.
+    notify_channels: str = "log"
+    notify_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    zns_api_url: str = "https://business.openapi.zalo.me"
+    zns_access_token: str = ""
+    zns_refresh_token: str = ""
+    zns_app_id: str = ""
+    zns_app_secret: str = ""
+    zns_oauth_url: str = "https://oauth.zaloapp.com/v4/oa/access_token"
+    zns_templates: dict[str, str] = Field(default_factory=dict)
+    sms_api_url: str | None = None
+    sms_token: str = ""
 
     @field_validator("s10_prefix")
     @classmethod
@@ -90,6 +104,19 @@ class Settings(BaseSettings):
         if self._public_url_derived:
             updated.__dict__["public_url"] = listen_url(host, port)
         return updated
+    @field_validator("notify_channels")
+    @classmethod
+    def _channels(cls, value: str) -> str:
+        names = [n.strip().lower() for n in value.split(",") if n.strip()]
+        unknown = [n for n in names if n not in NOTIFY_CHANNELS]
+        if unknown or not names or len(set(names)) != len(names):
+            raise ValueError("POSTAL_NOTIFY_CHANNELS is a comma list of distinct names among zns, sms, log")
+        return ",".join(names)
+
+    @property
+    def channel_names(self) -> list[str]:
+        """``POSTAL_NOTIFY_CHANNELS`` as a list, in the order they are tried."""
+        return self.notify_channels.split(",")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -96,7 +96,17 @@ async def load_demo(con: asyncpg.Connection, settings: Settings) -> list[str]:
         f"Sign in at {settings.public_url}/login as {users}; password: {PASSWORD}",
         f"Staff console {settings.public_url}/staff · courier {settings.public_url}/courier · "
         f"API {settings.public_url}/api/v1/openapi.json",
+        _channels_line(settings),
     ]
+
+
+def _channels_line(settings: Settings) -> str:
+    """Where a newcomer sees the messages sent to citizens (the `log` channel prints them)."""
+    if "log" in settings.channel_names:
+        return ("Tin nhắn gửi công dân (mã xác nhận, đã giao, …) hiện trên console của `postal serve` "
+                "(kênh log, số điện thoại che bớt); `postal notifications` liệt kê các tin gần nhất.")
+    return (f"Kênh thông báo: {settings.notify_channels}. Đặt POSTAL_NOTIFY_CHANNELS=log để xem tin nhắn "
+            "trên console; `postal notifications` liệt kê các tin gần nhất.")
 
 
 @dataclass(frozen=True)

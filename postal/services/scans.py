@@ -31,7 +31,7 @@ Decisions written down here (they are part of the API contract):
 - **One-time code**: made when a ``delivery`` shipment goes ``out_for_delivery``, valid
   :data:`OTP_TTL`; its HMAC (under the secret key) is stored on the shipment and the code itself
   only in the ``notification.otp`` outbox row, which no API or page shows: the notification
-  worker (a later change) sends it to the citizen by SMS/Zalo. A new round makes a new code.
+  worker sends it (``postal.services.notifications``). A new round makes a new code.
 - **Batch**: items are applied in the order given (an offline device's queue is in order), each in
   its own transaction, so one bad item never blocks the others.
 - **Attachments**: a signature or photo per event and kind, PNG or JPEG recognised by content,
@@ -382,7 +382,7 @@ async def _in_transaction(con: asyncpg.Connection, principal: Principal, code: s
             return _Failed(await _counted(con, row["id"], exc))
         raise
     event = await store.write_scan(con, plan.write)
-    await _after_write(con, row, plan, clock)
+    await _after_write(con, row, plan, clock, event["id"])
     summary = _summary(code, row["direction"], plan.state.status.value, plan.state.failed_attempts, clock)
     return _answer(201, event, summary, clock)
 
@@ -398,14 +398,15 @@ async def _counted(con: asyncpg.Connection, shipment_id: int, exc: VerificationF
     return exc
 
 
-async def _after_write(con: asyncpg.Connection, row: asyncpg.Record, plan: _Plan, clock: Clock) -> None:
+async def _after_write(con: asyncpg.Connection, row: asyncpg.Record, plan: _Plan, clock: Clock,
+                       event_id: int) -> None:
     """A fresh one-time code when a delivery goes out; forget it once handed over."""
     if plan.new_otp:
         otp, expires = new_otp(), clock.now() + OTP_TTL
         await store.set_otp(con, row["id"], hash_otp(otp, clock.settings.key), expires)
         await shipments_store.add_outbox(con, "notification.otp", row["id"], {
+            "shipment_id": row["id"], "kind": "otp", "ref": f"otp:{event_id}",
             "tracking_code": row["tracking_code"], "otp": otp, "expires_at": clock.local(expires),
-            "channel_hint": "sms_or_zalo",
         })
     elif plan.handed_over:
         await store.clear_otp(con, row["id"])

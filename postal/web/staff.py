@@ -31,7 +31,7 @@ from postal.edge.session import check_csrf
 from postal.edge_messages import order_key, sentence
 from postal.errors import BadRequest, Conflict, FieldError, Forbidden, InvalidInput, NotFound, PostalError
 from postal.keys import pool_key, settings_key
-from postal.services import console, printing, shipments
+from postal.services import console, notifications, printing, shipments
 from postal.services.views import Clock
 from postal.web.login import login_redirect, page_session
 from postal.web.texts import STATUS_LABELS, event_label
@@ -252,11 +252,33 @@ async def detail(request: web.Request, error: PostalError | None = None) -> web.
     pool, clock, code = request.app[pool_key], _clock(request), request.match_info["code"]
     shipment = await shipments.get_shipment(pool, principal, code, clock)
     history = await printing.print_history(pool, principal, shipment["tracking_code"], clock)
+    messages = await notifications.shipment_log(pool, principal, shipment["tracking_code"], clock)
     return _render(request, "staff_detail.html", {
         "principal": principal, "csrf": csrf, "s": shipment, "timeline": _timeline(shipment),
         "prints": history["items"], "document_labels": DOCUMENT_LABELS, "error": error,
-        "created": request.query.get("created") == "1",
+        "created": request.query.get("created") == "1", "messages": messages["items"],
+        "message_labels": MESSAGE_LABELS, "resent": request.query.get("resent") == "1",
     }, status=error.status if error else 200)
+
+
+MESSAGE_LABELS = {"otp": "Mã xác nhận giao nhận", "picked_up": "Đã nhận hồ sơ", "delivered": "Đã giao",
+                  "delivery_failed": "Giao không thành công", "late": "Trễ hẹn / hẹn lại",
+                  "pending": "đang chờ gửi", "sent": "đã gửi", "failed": "không gửi được",
+                  "skipped": "bỏ qua (mã đã thay hoặc hết hạn)"}
+
+
+async def resend_otp(request: web.Request) -> web.Response:
+    """A new one-time code to the citizen (the old one stops working); refusals shown on the detail page."""
+    principal, csrf = await _staff(request)
+    await _form(request, csrf)
+    code = request.match_info["code"]
+    try:
+        sent = await notifications.resend_otp(request.app[pool_key], principal, code, _clock(request))
+    except PostalError as exc:
+        if exc.status == 404:
+            raise
+        return await detail(request, exc)
+    raise web.HTTPSeeOther(f"/staff/shipments/{sent['tracking_code']}?resent=1")
 
 
 async def cancel(request: web.Request) -> web.Response:
@@ -337,6 +359,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/staff/wards", wards)
     app.router.add_get("/staff/shipments/{code}", detail)
     app.router.add_post("/staff/shipments/{code}/cancel", cancel)
+    app.router.add_post("/staff/shipments/{code}/otp/resend", resend_otp)
     app.router.add_post("/staff/print", print_many)
     app.router.add_post("/staff/manifests", manifest_create)
     app.router.add_get("/staff/manifests/{manifest_id}", manifest_page)

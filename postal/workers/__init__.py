@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from postal.workers import notify
 from postal.workers.outbox import OutboxHandler
 
 # Topic → handler. Webhooks, citizen notifications and carrier sync register here.
 HANDLERS: dict[str, OutboxHandler] = {}
+HANDLERS.update(notify.HANDLERS)  # notification.<kind> → queue the citizen's message
