@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from postal.workers import webhooks
 from postal.workers.outbox import OutboxHandler
 
 # Topic → handler. Webhooks, citizen notifications and carrier sync register here.
-HANDLERS: dict[str, OutboxHandler] = {}
+HANDLERS: dict[str, OutboxHandler] = {**webhooks.HANDLERS}
