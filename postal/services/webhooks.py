@@ -76,7 +76,8 @@ async def check_target(url: str, *, allow_loopback: bool, resolve: Resolve) -> N
     """Refuse a URL that is not http(s) or whose host resolves to an address we never call."""
     host, port = rules.check_url(url)
     try:
-        addresses = await asyncio.wait_for(resolve(host, port), RESOLVE_TIMEOUT_SECONDS)
+        literal = rules.is_ip_literal(host)
+        addresses = [host] if literal else await asyncio.wait_for(resolve(host, port), RESOLVE_TIMEOUT_SECONDS)
     except (OSError, TimeoutError, UnicodeError):
         addresses = []
     if not addresses:
