@@ -67,12 +67,13 @@ class GuardedResolver(AbstractResolver):
         await self._inner.close()
 
 
-def make_session(*, allow_loopback: bool, resolver: AbstractResolver | None = None) -> aiohttp.ClientSession:
+def make_session(*, allow_loopback: bool, resolver: AbstractResolver | None = None,
+                 timeout: aiohttp.ClientTimeout = TIMEOUT) -> aiohttp.ClientSession:
     """The HTTP client of the sender: guarded resolver, no DNS cache, no proxies from the environment,
     no cookies carried between targets."""
     guarded = GuardedResolver(resolver or aiohttp.ThreadedResolver(), allow_loopback=allow_loopback)
     connector = aiohttp.TCPConnector(resolver=guarded, use_dns_cache=False, limit=50, limit_per_host=5)
-    return aiohttp.ClientSession(connector=connector, timeout=TIMEOUT, trust_env=False,
+    return aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False,
                                  cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False)
 
 
