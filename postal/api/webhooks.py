@@ -126,7 +126,7 @@ OPERATIONS = [
               errors=(401, 403, 404), tags=_TAGS),
     Operation("GET", "/webhooks/{id}/deliveries", deliveries,
               "Nhật ký gửi của một đăng ký: từng lần thử, mã trả về, kết quả, lần thử tới",
-              {200: DeliveryPage}, query=DeliveriesQuery, errors=(401, 403, 404, 422), tags=_TAGS),
+              {200: DeliveryPage}, query=DeliveriesQuery, errors=(400, 401, 403, 404, 422), tags=_TAGS),
     Operation("POST", "/webhooks/{id}/deliveries/{delivery_id}/redeliver", redeliver,
               "Gửi lại một lần gửi ngay (cùng webhook-id, tính lại thời hạn thử lại)", {202: DeliveryOut},
               errors=(401, 403, 404, 409), tags=_TAGS),
