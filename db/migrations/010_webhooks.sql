@@ -56,7 +56,8 @@ CREATE FUNCTION outbox_webhook_twin() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO outbox (topic, shipment_id, payload)
     VALUES ('webhook.fanout', NEW.shipment_id,
-            NEW.payload || jsonb_build_object('source_id', NEW.id, 'source_topic', NEW.topic));
+            NEW.payload || jsonb_build_object('source_id', NEW.id, 'source_topic', NEW.topic,
+                                              'enqueued_at', NEW.created_at));
     RETURN NULL;
 END $$;
 CREATE TRIGGER outbox_webhook_twin AFTER INSERT ON outbox FOR EACH ROW

@@ -178,7 +178,8 @@ async def redeliver(pool: asyncpg.Pool, principal: Principal, sub_id: int, deliv
 async def fan_out(con: asyncpg.Connection, payload: dict[str, Any]) -> int:
     """Turn one ``webhook.fanout`` outbox message into a delivery per matching subscription (idempotent)."""
     type_ = rules.event_type(payload)
-    subs = await store.matching_subscriptions(con, payload.get("agency_code"), type_)
+    enqueued_at = datetime.fromisoformat(payload["enqueued_at"])
+    subs = await store.matching_subscriptions(con, payload.get("agency_code"), type_, enqueued_at)
     if not subs:
         return 0
     shipment = await store.shipment_facts(con, payload["tracking_code"])

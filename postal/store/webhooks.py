@@ -86,12 +86,15 @@ async def shipment_facts(con: asyncpg.Connection, tracking_code: str) -> dict[st
     return {"dossier_code": row["dossier_code"], "due_date": row["due_date"].isoformat()}
 
 
-async def matching_subscriptions(con: asyncpg.Connection, agency_code: str | None, type_: str) -> list[int]:
-    """Live, enabled subscriptions that receive ``type_`` for a shipment of ``agency_code``."""
+async def matching_subscriptions(con: asyncpg.Connection, agency_code: str | None, type_: str,
+                                 enqueued_at: datetime) -> list[int]:
+    """Live, enabled subscriptions that receive ``type_`` for a shipment of ``agency_code``; only those
+    that existed when the change happened (a new subscription gets no backlog)."""
     rows = await con.fetch(
         "SELECT id FROM webhook_subscriptions WHERE deleted_at IS NULL AND disabled_at IS NULL"
-        " AND (agency_code IS NULL OR agency_code = $1) AND ('*' = ANY(events) OR $2 = ANY(events))",
-        agency_code, type_,
+        " AND (agency_code IS NULL OR agency_code = $1) AND ('*' = ANY(events) OR $2 = ANY(events))"
+        " AND created_at <= $3",
+        agency_code, type_, enqueued_at,
     )
     return [r["id"] for r in rows]
 

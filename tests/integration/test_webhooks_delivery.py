@@ -191,3 +191,14 @@ async def test_two_worker_processes_deliver_200_events_each_exactly_once(client,
         if not (cursor := page["next_cursor"]):
             break
     assert len(logs) == 200 and {(d["status"], d["attempts"]) for d in logs} == {("delivered", 1)}
+
+
+async def test_a_new_subscription_gets_no_backlog(client, world, dsn, lsettings):
+    async with receiver() as rec:
+        await create_shipment(client, world)
+        await subscribe(client, world, rec.url)
+        code = await create_shipment(client, world, **{"dossier.code": "000.00.15.H62-260315-0014"})
+        async with workers(dsn, lsettings):
+            await rec.wait_for(1)
+            await asyncio.sleep(1)
+    assert [json.loads(r.body)["data"]["tracking_code"] for r in rec.requests] == [code]
