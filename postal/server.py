@@ -16,7 +16,7 @@ from postal.keys import pool_key, settings_key
 from postal.services.setup import prepare_database
 from postal.settings import Settings
 from postal.store.database import connect, create_pool, resolve_dsn
-from postal.workers import HANDLERS, notify, outbox
+from postal.workers import HANDLERS, notify, outbox, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,13 @@ async def _prepare(settings: Settings) -> str:
 
 
 async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(outbox.run(app[pool_key], HANDLERS))
+    tasks = [asyncio.create_task(outbox.run(app[pool_key], HANDLERS)),
+             asyncio.create_task(webhooks.run(app[pool_key], app[settings_key]))]
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def handler_args(settings: Settings) -> dict[str, Any]:
@@ -88,6 +90,7 @@ async def run_workers_forever(settings: Settings) -> None:
     pool = await create_pool(await _prepare(settings), settings)
     try:
         async with notify.client_session(settings) as session:
-            await asyncio.gather(outbox.run(pool, HANDLERS), notify.run(pool, settings, session))
+            await asyncio.gather(outbox.run(pool, HANDLERS), notify.run(pool, settings, session),
+                                 webhooks.run(pool, settings))
     finally:
         await pool.close()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from postal.workers import notify
+from postal.workers import notify, webhooks
 from postal.workers.outbox import OutboxHandler
 
-# Topic → handler. Webhooks, citizen notifications and carrier sync register here.
-HANDLERS: dict[str, OutboxHandler] = {}
-HANDLERS.update(notify.HANDLERS)  # notification.<kind> → queue the citizen's message
+# Topic → handler: webhooks fan out shipment changes, citizen notifications queue messages.
+HANDLERS: dict[str, OutboxHandler] = {**webhooks.HANDLERS, **notify.HANDLERS}

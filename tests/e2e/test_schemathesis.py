@@ -135,3 +135,18 @@ def test_calendar_with_an_admin_token(served, tmp_path):
     url, world = served
     (tmp_path / "schemathesis.toml").write_text('[parameters]\n"path.day" = "2027-12-31"\n')
     run_schemathesis(url, world.tokens["admin"], tmp_path, "--include-path-regex", "^/api/v1/holidays")
+
+
+def test_webhooks_with_an_integration_token(served, tmp_path):
+    """The webhook operations, fuzzed as an integration (staff are refused them); a real subscription
+    (a public IP literal, so no DNS is needed) gives the path ids something to find."""
+    url, world = served
+    request = urllib.request.Request(
+        f"{url}/api/v1/webhooks", data=json.dumps({"url": "http://93.184.216.34/hook", "events": ["*"]}).encode(),
+        method="POST", headers={"Authorization": f"Bearer {world.tokens['integ1']}",
+                                "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        sub_id = json.load(resp)["id"]
+    (tmp_path / "schemathesis.toml").write_text(f'[parameters]\n"path.id" = "{sub_id}"\n')
+    run_schemathesis(url, world.tokens["integ1"], tmp_path, "--include-path-regex", "^/api/v1/webhooks")
