@@ -92,7 +92,8 @@ async def reset_verification(request: web.Request) -> web.Response:
 
 OPERATIONS = [
     Operation("POST", "/shipments", create, "Tạo đơn bưu gửi cho một hồ sơ", {201: ShipmentOut},
-              body=shipments.CreateShipment, headers=("Idempotency-Key",), tags=("shipments",)),
+              body=shipments.CreateShipment, headers=("Idempotency-Key",), errors=(400, 401, 403, 404, 409, 422),
+              tags=("shipments",)),
     Operation("GET", "/shipments", index, "Danh sách bưu gửi (lọc, tìm, phân trang)", {200: ShipmentPage},
               query=shipments.ListQuery, tags=("shipments",)),
     Operation("GET", "/shipments/{code}", show, "Một bưu gửi với toàn bộ hành trình", {200: ShipmentOut},
