@@ -11,11 +11,12 @@ from aiohttp import web
 
 from postal import logs
 from postal.app import create_app
-from postal.keys import pool_key
+from postal.keys import pool_key, settings_key
 from postal.services.setup import prepare_database
+from postal.services.views import Clock
 from postal.settings import Settings
 from postal.store.database import connect, create_pool, resolve_dsn
-from postal.workers import HANDLERS, outbox
+from postal.workers import HANDLERS, outbox, overdue
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,14 @@ async def _prepare(settings: Settings) -> str:
 
 
 async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(outbox.run(app[pool_key], HANDLERS))
+    tasks = [asyncio.create_task(outbox.run(app[pool_key], HANDLERS)),
+             asyncio.create_task(overdue.run(app[pool_key], Clock(app[settings_key])))]
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def serve(settings: Settings, host: str, port: int, *, workers: bool = True) -> None:
@@ -61,6 +65,6 @@ async def run_workers_forever(settings: Settings) -> None:
     logs.configure(settings.log_level)
     pool = await create_pool(await _prepare(settings), settings)
     try:
-        await outbox.run(pool, HANDLERS)
+        await asyncio.gather(outbox.run(pool, HANDLERS), overdue.run(pool, Clock(settings)))
     finally:
         await pool.close()

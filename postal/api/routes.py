@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from postal import __version__
-from postal.api import calendar, labels, scans, shipments, system, tracking
+from postal.api import calendar, labels, reports, scans, shipments, system, tracking
 from postal.api.openapi import Operation, openapi_document
 
 PREFIX = "/api/v1"
@@ -17,6 +17,7 @@ OPERATIONS: list[Operation] = [
     *labels.OPERATIONS,
     *tracking.OPERATIONS,
     *calendar.OPERATIONS,
+    *reports.OPERATIONS,
     *system.OPERATIONS,
 ]
 

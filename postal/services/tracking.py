@@ -29,7 +29,15 @@ import asyncpg
 from postal.domain import codes
 from postal.domain.address import province_name, ward_name
 from postal.domain.deadlines import is_overdue
-from postal.domain.lifecycle import TRANSITIONS, Direction, Event, Lang, Status, event_text, status_text
+from postal.domain.lifecycle import (
+    TRANSITIONS,
+    Direction,
+    Event,
+    Lang,
+    Status,
+    status_text,
+    timeline_text,
+)
 from postal.domain.masking import mask_name
 from postal.domain.signing import verify_code_sig
 from postal.errors import InvalidInput, NotFound, RateLimited
@@ -232,11 +240,10 @@ def _local(clock: Clock, moment: datetime) -> str:
 def public_event(e: asyncpg.Record, direction: Direction, clock: Clock, lang: Lang) -> dict[str, Any]:
     """One timeline entry: what happened, when (local time), where — nothing about who."""
     status = _event_status(e["event"], e["to_status"])
-    known = e["event"] in Event.__members__
     return {
         "event": e["event"],
         "status_text": status_text(status, direction, lang) if status else e["event"],
-        "event_text": event_text(Event(e["event"]), lang) if known else e["event"],
+        "event_text": timeline_text(e["event"], lang),
         "occurred_at": _local(clock, e["occurred_at"]),
         "post_office": e["post_office_name"],
         "post_office_name": e["post_office_name"],

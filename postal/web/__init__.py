@@ -8,7 +8,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from postal.domain.lifecycle import Event, event_text
+from postal.domain.lifecycle import timeline_text
 from postal.web import citizen, courier, login, staff
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -23,7 +23,7 @@ def setup_pages(app: web.Application) -> None:
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["event_vi"] = lambda name: event_text(Event(name))
+    env.filters["event_vi"] = timeline_text
     app.router.add_static("/static", STATIC_DIR, name="static")
     for module in (login, courier, citizen, staff):
         module.setup(app)

@@ -103,7 +103,7 @@ def _local(iso: str) -> datetime:
 def _timeline(view: dict[str, Any]) -> list[dict[str, Any]]:
     """Timeline entries for the page, newest first, the shipment's registration last."""
     items = [
-        {"text": e["event_text"] if e["event"] == "arrived" else e["status_text"],
+        {"text": e["event_text"] if e["event"] in ("arrived", "rescheduled") else e["status_text"],
          "place": e["post_office"], "at": _local(e["occurred_at"]), "late": not e["applied"], "created": False}
         for e in view["events"]
     ]

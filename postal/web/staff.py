@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from postal.domain.access import Principal, Role
 from postal.domain.address import provinces, wards_of
-from postal.domain.lifecycle import Event, Status, event_text
+from postal.domain.lifecycle import Status, timeline_text
 from postal.errors import BadRequest, FieldError, Forbidden, InvalidInput, PostalError
 from postal.keys import pool_key, settings_key
 from postal.services import console, printing, shipments
@@ -272,7 +272,7 @@ async def wards(request: web.Request) -> web.Response:
 
 
 def _timeline(shipment: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{**e, "text": event_text(Event(e["event"])) if e["event"] in Event.__members__ else e["event"]}
+    return [{**e, "text": timeline_text(e["event"])}
             for e in shipment["events"]]
 
 

@@ -1,0 +1,21 @@
+-- Deadline accountability (SPEC §5 reschedule, §6 reports, §7 `late`).
+--
+-- original_due_date: the due date the shipment had before its first reschedule (NULL when never
+-- rescheduled). The on-time rate is measured against it (the province reports against the
+-- appointment date), while due_date is the date in force for lists, tracking and overdue notices.
+ALTER TABLE shipments ADD COLUMN original_due_date date;
+
+-- One `late` notice per shipment and due date, whatever the number of workers: the overdue worker
+-- inserts here with ON CONFLICT DO NOTHING and writes the outbox row only for rows it inserted.
+CREATE TABLE overdue_notices (
+    shipment_id  bigint NOT NULL REFERENCES shipments(id),
+    due_date     date NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (shipment_id, due_date)
+);
+
+-- The SLA report reads one agency's shipments created in a period.
+CREATE INDEX shipments_agency_created ON shipments (agency_code, created_at);
+-- The handover time of delivered shipments (the applied `delivered` event), for on-time and hours.
+CREATE INDEX shipment_events_delivered ON shipment_events (shipment_id, occurred_at)
+    WHERE event = 'delivered' AND applied;
