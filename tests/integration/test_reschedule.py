@@ -117,7 +117,8 @@ async def _nothing_written(db, before):
 ])
 async def test_refusals_write_nothing(client, world, db, who, body, status, field):
     code = await late_shipment(client, world)
-    before = (await db.fetchval("SELECT count(*) FROM shipment_events"), await db.fetchval("SELECT count(*) FROM outbox"))
+    before = (await db.fetchval("SELECT count(*) FROM shipment_events"),
+              await db.fetchval("SELECT count(*) FROM outbox"))
     resp = await client.post(f"{API}/{code}/reschedule", json=body, headers=world.auth(who))
     assert resp.status == status, await resp.text()
     problem = await resp.json()
