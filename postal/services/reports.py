@@ -132,12 +132,17 @@ def row_view(r: asyncpg.Record) -> dict[str, Any]:
     }
 
 
+async def _rows(con: asyncpg.Connection, period: Period, clock: Clock) -> list[dict[str, Any]]:
+    rows = await store.sla_rows(con, period.first, period.last, clock.settings.timezone, period.agency)
+    return [row_view(r) for r in rows]
+
+
 async def sla_report(pool: asyncpg.Pool, principal: Principal, query: SlaQuery, clock: Clock) -> dict[str, Any]:
     """``{"from", "to", "rows"}`` for the period, in the principal's scope."""
     async with pool.acquire() as con:
         period = await check_period(con, principal, query)
-        rows = await store.sla_rows(con, period.first, period.last, clock.settings.timezone, period.agency)
-    return {"from": period.first.isoformat(), "to": period.last.isoformat(), "rows": [row_view(r) for r in rows]}
+        rows = await _rows(con, period, clock)
+    return {"from": period.first.isoformat(), "to": period.last.isoformat(), "rows": rows}
 
 
 CSV_COLUMNS = ["agency_code", "direction", "total", *(f"by_status.{st}" for st in store.STATUSES),
@@ -208,3 +213,27 @@ async def late_shipments(con: asyncpg.Connection, period: Period, clock: Clock) 
         "rescheduled": r["original_due_date"] is not None,
         "open": r["status"] not in ("delivered", "returned", "cancelled"),
     } for r in rows]
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """Everything the reports page shows for one period."""
+
+    period: Period
+    rows: list[dict[str, Any]]
+    weeks: list[Week]
+    late: list[dict[str, Any]]
+
+
+async def report_page(pool: asyncpg.Pool, principal: Principal, query: SlaQuery, clock: Clock) -> ReportPage:
+    """The report rows, the weekly rates and the late list of the period, in the principal's scope."""
+    async with pool.acquire() as con:
+        period = await check_period(con, principal, query)
+        return ReportPage(period, await _rows(con, period, clock), await weekly_rates(con, period, clock),
+                          await late_shipments(con, period, clock))
+
+
+async def agency_choices(pool: asyncpg.Pool) -> list[tuple[str, str]]:
+    """(code, name) of every agency, for an admin's filter."""
+    async with pool.acquire() as con:
+        return [(r["code"], r["name"]) for r in await store.agencies(con)]

@@ -96,3 +96,7 @@ async def late_list(
 
 async def agency_exists(con: asyncpg.Connection, code: str) -> bool:
     return bool(await con.fetchval("SELECT EXISTS (SELECT 1 FROM agencies WHERE code = $1)", code))
+
+
+async def agencies(con: asyncpg.Connection) -> list[asyncpg.Record]:
+    return await con.fetch("SELECT code, name FROM agencies ORDER BY code")

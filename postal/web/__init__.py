@@ -9,7 +9,7 @@ import jinja2
 from aiohttp import web
 
 from postal.domain.lifecycle import timeline_text
-from postal.web import citizen, courier, login, staff
+from postal.web import citizen, courier, login, reports, staff
 
 STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -25,5 +25,5 @@ def setup_pages(app: web.Application) -> None:
     )
     env.filters["event_vi"] = timeline_text
     app.router.add_static("/static", STATIC_DIR, name="static")
-    for module in (login, courier, citizen, staff):
+    for module in (login, courier, citizen, staff, reports):
         module.setup(app)

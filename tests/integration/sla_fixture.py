@@ -21,6 +21,8 @@ from typing import Any
 
 import asyncpg
 
+from postal.domain.codes import make_s10
+
 ICT = timezone(timedelta(hours=7))
 _serial = iter(range(1, 10_000))
 
@@ -35,7 +37,7 @@ async def add(
     handed: datetime | None = None, completed: datetime | None = None,
 ) -> str:
     """Insert one shipment (and its applied ``delivered`` event when handed over); returns its code."""
-    code = f"RA{next(_serial):08d}VN"
+    code = make_s10("RA", 50_000_000 + next(_serial))
     office = "PO-1" if agency == "AG-1" else "PO-2"
     terminal = status in ("delivered", "returned", "cancelled")
     shipment_id = await db.fetchval(
