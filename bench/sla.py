@@ -56,7 +56,7 @@ def _shipment(i: int, rnd: random.Random) -> tuple[tuple[Any, ...], datetime | N
     original = due - timedelta(days=3) if rnd.random() < 0.02 else None
     agency = f"AG-{i % AGENCIES:02d}"
     terminal = status in ("delivered", "returned", "cancelled")
-    row = (make_s10("RA", i + 1), "delivery" if i % 4 else "pickup", status, agency, "PO-1", f"D-{i}",
+    row = (make_s10("RA", i + 1), "delivery" if (i // AGENCIES) % 4 else "pickup", status, agency, "PO-1", f"D-{i}",
            "Nguyễn Văn An", "0912345678", "Số 1", "08707", "25", due, original, failed, created,
            (handed or created + timedelta(days=3)) if terminal else None)
     return row, handed

@@ -5,6 +5,13 @@
 -- appointment date), while due_date is the date in force for lists, tracking and overdue notices.
 ALTER TABLE shipments ADD COLUMN original_due_date date;
 
+-- overdue_notice_due: the due date the last overdue notice was emitted for. Only open shipments whose
+-- due date has no notice yet sit in the partial index below, so the watcher's round reads the newly
+-- overdue ones only, not every open overdue shipment (200,000 of them at 1,000,000 rows).
+ALTER TABLE shipments ADD COLUMN overdue_notice_due date;
+CREATE INDEX shipments_overdue_unnoticed ON shipments (due_date, id)
+    WHERE status NOT IN ('delivered', 'returned', 'cancelled') AND overdue_notice_due IS DISTINCT FROM due_date;
+
 -- One `late` notice per shipment and due date, whatever the number of workers: the overdue worker
 -- inserts here with ON CONFLICT DO NOTHING and writes the outbox row only for rows it inserted.
 CREATE TABLE overdue_notices (

@@ -8,15 +8,17 @@ import asyncpg
 
 from postal.store.shipments import open_overdue_sql
 
-# Open shipments past their due date without a notice for that date. Rows another worker holds are
-# skipped (SKIP LOCKED) and the primary key settles any race: a row is returned only to the worker
-# whose INSERT created it.
+# Open shipments past their due date without a notice for that date (``overdue_notice_due``, kept on the
+# row so that a round reads a small partial index, not every overdue shipment). Rows another worker holds
+# are skipped (SKIP LOCKED), and the notices' primary key settles any race: a row is returned only to the
+# worker whose INSERT created it.
 _CLAIM_SQL = (
     "WITH due AS ("  # noqa: S608 - constant SQL fragments, values are parameters
     " SELECT s.id, s.due_date FROM shipments s"
-    f" WHERE {open_overdue_sql('$1')}"
-    "  AND NOT EXISTS (SELECT 1 FROM overdue_notices n WHERE n.shipment_id = s.id AND n.due_date = s.due_date)"
+    f" WHERE {open_overdue_sql('$1')} AND s.overdue_notice_due IS DISTINCT FROM s.due_date"
     " ORDER BY s.due_date, s.id LIMIT $2 FOR UPDATE OF s SKIP LOCKED"
+    "), mark AS ("
+    " UPDATE shipments s SET overdue_notice_due = due.due_date FROM due WHERE s.id = due.id"
     "), new AS ("
     " INSERT INTO overdue_notices (shipment_id, due_date) SELECT id, due_date FROM due"
     " ON CONFLICT (shipment_id, due_date) DO NOTHING RETURNING shipment_id, due_date"
