@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from postal import __version__
-from postal.api import calendar, labels, notifications, scans, shipments, system, tracking, webhooks
+from postal.api import calendar, labels, notifications, reports, scans, shipments, system, tracking, webhooks
 from postal.api.openapi import Operation, openapi_document
 
 PREFIX = "/api/v1"
@@ -18,6 +18,7 @@ OPERATIONS: list[Operation] = [
     *tracking.OPERATIONS,
     *calendar.OPERATIONS,
     *webhooks.OPERATIONS,
+    *reports.OPERATIONS,
     *system.OPERATIONS,
     *notifications.OPERATIONS,
 ]

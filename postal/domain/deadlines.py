@@ -8,6 +8,9 @@ cancelled shipments are not counted as overdue: they are reported by status.
 from __future__ import annotations
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from postal.errors import FieldError, InvalidInput
 
 OPEN_STATUSES = frozenset({"created", "picked_up", "in_transit", "out_for_delivery", "delivery_failed"})
 
@@ -19,3 +22,32 @@ def is_overdue(status: str, due_date: date, today: date, delivered_on: date | No
     if status == "delivered" and delivered_on is not None:
         return delivered_on > due_date
     return False
+
+
+MAX_RESCHEDULE_DAYS = 366
+"""A new due date further than this from today is a typing error, not a plan."""
+
+
+def check_new_due_date(new_date: date, current_due: date, today: date) -> None:
+    """Refuse a reschedule date that is not after both today and the date in force (InvalidInput)."""
+    if new_date <= today:
+        message = f"Ngày hẹn mới phải sau hôm nay ({today:%d/%m/%Y})."
+    elif new_date <= current_due:
+        message = f"Ngày hẹn mới phải sau ngày hẹn hiện tại ({current_due:%d/%m/%Y})."
+    elif (new_date - today).days > MAX_RESCHEDULE_DAYS:
+        message = f"Ngày hẹn mới không được quá {MAX_RESCHEDULE_DAYS} ngày kể từ hôm nay."
+    else:
+        return
+    raise InvalidInput(message, errors=[FieldError("new_date", message)])
+
+
+def is_on_time(handed_over_on: date, original_due: date) -> bool:
+    """A handover counts as on time on or before the due date first promised (local days)."""
+    return handed_over_on <= original_due
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` in percent, two decimals rounded half up (``99.49``); None when ``whole`` is 0."""
+    if whole == 0:
+        return None
+    return (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

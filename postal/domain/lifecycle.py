@@ -180,6 +180,24 @@ def apply(
     return ShipmentState(status=target, failed_attempts=failed)
 
 
+class Note(StrEnum):
+    """Timeline entries that are not scans and never change the status (kept apart from :class:`Event`,
+    so no scan can carry them)."""
+
+    rescheduled = "rescheduled"
+
+
+def check_note(state: ShipmentState, note: Note) -> ShipmentState:
+    """The state after a timeline note: unchanged; refused (409) once the shipment is terminal."""
+    if state.status in TERMINAL:
+        raise TransitionRefused(
+            f"Không thể ghi nhận '{note}' khi bưu gửi đã ở trạng thái cuối '{state.status}'.",
+            current=str(state.status),
+            allowed=[],
+        )
+    return state
+
+
 def is_late(occurred_at: datetime, newest_applied_occurred_at: datetime | None) -> bool:
     """True when a scan is older than the newest applied event (kept, not applied).
 
@@ -258,6 +276,21 @@ EVENT_TEXT_EN: dict[Event, str] = {
     Event.returned: "Returned",
     Event.cancel: "Cancelled",
 }
+
+
+NOTE_TEXT: dict[Lang, dict[Note, str]] = {
+    "vi": {Note.rescheduled: "Hẹn lại ngày trả kết quả"},
+    "en": {Note.rescheduled: "New result date set"},
+}
+
+
+def timeline_text(name: str, lang: Lang = "vi") -> str:
+    """Any stored timeline entry (scan event or note) as a person reads it; unknown names as they are."""
+    if name in Event.__members__:
+        return event_text(Event(name), lang)
+    if name in Note.__members__:
+        return NOTE_TEXT[lang][Note(name)]
+    return name
 
 
 def status_text(status: Status, direction: Direction = Direction.delivery, lang: Lang = "vi") -> str:

@@ -44,7 +44,6 @@ from postal.store import shipments as shipments_store
 log = logging.getLogger("postal.notify")
 OTP_TTL = timedelta(hours=24)
 RESEND_INTERVAL = timedelta(seconds=60)
-LATE_WINDOW_DAYS = 7
 MAX_TRIES_PER_CHANNEL = 8
 MAX_BACKOFF_SECONDS = 3600.0
 TOPICS = tuple(f"notification.{kind}" for kind in notices.KINDS)
@@ -73,12 +72,6 @@ async def enqueue(con: asyncpg.Connection, payload: dict[str, Any]) -> bool:
     if secret:
         await store.forget_outbox_code(con, int(shipment_id), str(secret))
     return added
-
-
-async def queue_late(pool: asyncpg.Pool, clock: Clock) -> int:
-    """Queue a ``late`` notice for shipments that became overdue (once per due date)."""
-    async with pool.acquire() as con:
-        return await store.queue_late(con, clock.today(), LATE_WINDOW_DAYS)
 
 
 # ---------------------------------------------------------------------------

@@ -33,7 +33,16 @@ import asyncpg
 from postal.domain import codes
 from postal.domain.address import province_name, ward_name
 from postal.domain.deadlines import is_overdue
-from postal.domain.lifecycle import TRANSITIONS, Direction, Event, Lang, Status, event_text, status_text
+from postal.domain.lifecycle import (
+    TRANSITIONS,
+    Direction,
+    Event,
+    Lang,
+    Status,
+    event_text,
+    status_text,
+    timeline_text,
+)
 from postal.domain.masking import mask_name
 from postal.domain.signing import verify_code_sig
 from postal.errors import InvalidInput, NotFound, RateLimited
@@ -259,7 +268,7 @@ _PICKUP_EVENT_TEXT: dict[Lang, dict[Event, str]] = {
 
 def _event_text(event: str, direction: Direction, lang: Lang) -> str:
     if event not in Event.__members__:
-        return event
+        return timeline_text(event, lang)  # a note (``rescheduled``) or a carrier's name we do not know
     if direction is Direction.pickup and Event(event) in _PICKUP_EVENT_TEXT[lang]:
         return _PICKUP_EVENT_TEXT[lang][Event(event)]
     return event_text(Event(event), lang)

@@ -11,6 +11,7 @@ import asyncpg
 from postal.domain.access import Principal, Role
 from postal.domain.address import province_name, ward_name
 from postal.domain.deadlines import is_overdue
+from postal.domain.lifecycle import Event
 from postal.domain.signing import qr_payload
 from postal.domain.upu import upu_code
 from postal.settings import Settings
@@ -46,7 +47,7 @@ def event_view(e: asyncpg.Record, clock: Clock) -> dict[str, Any]:
         "post_office_name": e["post_office_name"],
         "client_event_id": str(e["client_event_id"]) if e["client_event_id"] else None,
         "applied": e["applied"],
-        "upu_code": upu_code(e["event"]),
+        "upu_code": upu_code(e["event"]) if e["event"] in Event.__members__ else None,  # notes have none
         "location": location,
         "details": e["details"] or {},
     }

@@ -7,7 +7,6 @@ several processes never hold the same message at once, and the outcome is commit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import asyncpg
@@ -49,19 +48,6 @@ async def forget_outbox_code(con: asyncpg.Connection, shipment_id: int, code: st
         " AND shipment_id = $1 AND payload->>'otp' = $2",
         shipment_id, code,
     )
-
-
-async def queue_late(con: asyncpg.Connection, today: date, window_days: int) -> int:
-    """A ``late`` notice for each open shipment that became overdue lately (key: its due date)."""
-    status = await con.execute(
-        "INSERT INTO notifications (shipment_id, kind, ref, data)"
-        " SELECT s.id, 'late', 'due:' || s.due_date, jsonb_build_object('due_date', s.due_date)"
-        " FROM shipments s WHERE s.status = ANY($1::text[]) AND s.due_date < $2"
-        " AND (s.due_date >= $2 - $3::int OR s.created_at >= now() - make_interval(days => $3::int))"
-        " ON CONFLICT (shipment_id, kind, ref) DO NOTHING",
-        list(OPEN_STATUSES), today, window_days,
-    )
-    return int(status.rsplit(" ", 1)[-1])
 
 
 _CLAIM_SQL = (

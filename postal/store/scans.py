@@ -25,11 +25,13 @@ from postal.errors import NotFound
 CLIENT_EVENT_ID_UNIQUE = "shipment_events_client_event_id_key"
 OPEN_STATUSES = ("created", "picked_up", "in_transit", "out_for_delivery", "delivery_failed")
 
+# Timeline notes (``rescheduled``) are staff entries at server time: they never make a scan "late".
 _ROW_COLUMNS = (
     "s.id, s.tracking_code, s.direction, s.status, s.failed_attempts, s.verification_failures,"
     " s.citizen_id_number, s.otp_hash, s.otp_expires_at, s.agency_code, s.post_office_code,"
     " GREATEST(s.last_applied_at, (SELECT e.occurred_at FROM shipment_events e"
-    "   WHERE e.shipment_id = s.id AND e.applied ORDER BY e.occurred_at DESC LIMIT 1)) AS newest_applied,"
+    "   WHERE e.shipment_id = s.id AND e.applied AND e.event <> 'rescheduled'"
+    "   ORDER BY e.occurred_at DESC LIMIT 1)) AS newest_applied,"
     " (SELECT e.id FROM shipment_events e WHERE e.client_event_id = $3) AS known_event_id,"
     " s.created_at, (SELECT min(e.occurred_at) FROM shipment_events e"
     "   WHERE e.shipment_id = s.id AND e.applied AND e.event = 'picked_up') AS picked_up_at"
@@ -67,7 +69,7 @@ _DIRECT_SQL = (
     " FROM cur WHERE s.id = cur.id AND cur.status = ANY($7::text[]) AND cur.created_at <= $6"
     "  AND (cur.last_applied_at IS NULL OR cur.last_applied_at <= $6)"
     "  AND NOT EXISTS (SELECT 1 FROM shipment_events e"
-    "   WHERE e.shipment_id = cur.id AND e.applied AND e.occurred_at > $6)"
+    "   WHERE e.shipment_id = cur.id AND e.applied AND e.event <> 'rescheduled' AND e.occurred_at > $6)"
     " RETURNING s.id, s.tracking_code, s.direction, s.agency_code, s.post_office_code, s.failed_attempts,"
     "  cur.status AS from_status"
     "), ev AS ("

@@ -158,10 +158,16 @@ def _search_sql(f: ListFilter, param: Any) -> str:
     return f" AND ({' OR '.join(ors)})" if ors else ""
 
 
+def open_overdue_sql(today: str, alias: str = "s") -> str:
+    """Still open after its due date (``today`` a local date parameter): the one SQL form of the open
+    half of :func:`postal.domain.deadlines.is_overdue`, used by lists, reports and the overdue worker."""
+    return f"({alias}.status NOT IN {_TERMINAL} AND {alias}.due_date < {today}::date)"
+
+
 def _overdue_sql(today: str, tz: str) -> str:
     """Open after its due date, or delivered on a later local day than due (as domain.deadlines says)."""
     return (
-        f"(s.status NOT IN {_TERMINAL} AND s.due_date < {today}::date)"
+        f"{open_overdue_sql(today)}"
         f" OR (s.status = 'delivered' AND s.completed_at IS NOT NULL"
         f" AND (s.completed_at AT TIME ZONE {tz}::text)::date > s.due_date)"
     )
@@ -263,3 +269,12 @@ async def reset_verification_failures(con: asyncpg.Connection, shipment_id: int)
         " WHERE s.id = $1 AND old.id = s.id RETURNING old.verification_failures",
         shipment_id,
     ))
+
+
+async def set_due_date(con: asyncpg.Connection, shipment_id: int, new_date: date) -> None:
+    """Move the due date, keeping the first one in ``original_due_date`` (set once, never overwritten)."""
+    await con.execute(
+        "UPDATE shipments SET original_due_date = COALESCE(original_due_date, due_date), due_date = $2,"
+        " updated_at = now() WHERE id = $1",
+        shipment_id, new_date,
+    )

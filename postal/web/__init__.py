@@ -9,7 +9,7 @@ import jinja2
 from aiohttp import web
 
 from postal.edge.middleware import error_page_key
-from postal.web import citizen, courier, login, staff
+from postal.web import citizen, courier, login, reports, staff
 from postal.web.errors import error_page
 from postal.web.texts import event_label, status_label
 
@@ -30,7 +30,7 @@ def setup_pages(app: web.Application) -> None:
     app.router.add_static("/static", STATIC_DIR, name="static")
     app.router.add_get("/favicon.ico", favicon)
     app[error_page_key] = error_page
-    for module in (login, courier, citizen, staff):
+    for module in (login, courier, citizen, staff, reports):
         module.setup(app)
 
 

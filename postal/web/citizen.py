@@ -96,7 +96,7 @@ def _local(iso: str) -> datetime:
 def _entry_text(e: dict[str, Any]) -> str:
     """An applied event reads as the status it led to (``arrived``: the place it reached); a late one
     as what the courier reported, never as a status."""
-    if e["late"] or e["event"] == "arrived":
+    if e["late"] or e["event"] in ("arrived", "rescheduled"):
         return str(e["event_text"])
     return str(e["status_text"])
 

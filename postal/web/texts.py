@@ -6,15 +6,16 @@ know (an event a carrier reported that we keep in the timeline) reads as a Vietn
 
 from __future__ import annotations
 
-from postal.domain.lifecycle import Direction, Event, Status, event_text, status_text
+from postal.domain.lifecycle import Direction, Status, status_text, timeline_text
 
 UNKNOWN_EVENT = "Cập nhật khác từ đơn vị vận chuyển"
 UNKNOWN_STATUS = "Trạng thái khác"
 
 
 def event_label(name: str) -> str:
-    """An event name as a person reads it, in Vietnamese."""
-    return event_text(Event(name)) if name in Event.__members__ else UNKNOWN_EVENT
+    """A timeline entry (scan event or note such as ``rescheduled``) as a person reads it, in Vietnamese."""
+    text = timeline_text(name)
+    return UNKNOWN_EVENT if text == name else text
 
 
 def status_label(name: str, direction: str = "delivery") -> str:

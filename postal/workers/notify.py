@@ -2,8 +2,8 @@
 
 ``HANDLERS`` is merged into ``postal.workers.HANDLERS``: each ``notification.<kind>`` outbox row
 becomes one ``notifications`` row (see ``postal.services.notifications`` for the once-only rules).
-:func:`run` sends the due messages through the channels of ``POSTAL_NOTIFY_CHANNELS`` and queues
-``late`` notices for shipments that became overdue.
+:func:`run` sends the due messages through the channels of ``POSTAL_NOTIFY_CHANNELS``. ``late``
+rows come from the overdue watcher (``postal.workers.overdue``) and from reschedules.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from postal.workers import channels
 from postal.workers.outbox import OutboxHandler
 
 log = logging.getLogger(__name__)
-LATE_SWEEP_SECONDS = 300.0
 
 
 async def _enqueue(con: asyncpg.Connection, payload: dict[str, Any]) -> None:
@@ -102,16 +101,11 @@ async def drain(pool: asyncpg.Pool, by_name: Mapping[str, channels.Channel], clo
 
 async def run(pool: asyncpg.Pool, settings: Settings, session: aiohttp.ClientSession,
               idle_seconds: float = 1.0) -> None:
-    """Send due messages until cancelled; queue ``late`` notices every few minutes."""
+    """Send due messages until cancelled."""
     clock = Clock(settings)
-    loop = asyncio.get_running_loop()
     by_name = make_channels(pool, settings, session)
-    next_sweep = 0.0
     while True:
         try:
-            if loop.time() >= next_sweep:
-                await service.queue_late(pool, clock)
-                next_sweep = loop.time() + LATE_SWEEP_SECONDS
             sent = await drain(pool, by_name, clock)
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("notification sender failed", extra={"error": type(exc).__name__})

@@ -190,11 +190,11 @@ async def test_every_kind_in_vietnamese_with_the_log_channel(client, world, pool
     late = await create_shipment(client, world, **{"dossier.code": "000.00.15.H62-260315-0102",
                                                    "dossier.appointment_date": "2020-01-02"})
     await pump(pool, settings)
-    from postal.services import notifications
+    from postal.services import overdue
     from postal.services.views import Clock
 
-    assert await notifications.queue_late(pool, Clock(settings)) >= 1
-    assert await notifications.queue_late(pool, Clock(settings)) == 0  # once per due date
+    assert await overdue.notify_all_overdue(pool, Clock(settings)) >= 1
+    assert await overdue.notify_all_overdue(pool, Clock(settings)) == 0  # once per due date
     await pump(pool, settings)
     logged = [r for r in caplog.records if r.getMessage() == "tin nhắn cho công dân"]
     by_kind = {(r.kind, r.tracking_code): r.text for r in logged}  # type: ignore[attr-defined]

@@ -357,3 +357,18 @@ def test_otp_hash_is_keyed_and_exact(n: int) -> None:
     code = f"{n:06d}"
     assert verify_otp(code, hash_otp(code, b"key"), b"key")
     assert hash_otp(code, b"key") != hash_otp(code, b"yek")
+
+
+def test_a_reschedule_note_keeps_the_status_and_is_refused_when_terminal():
+    from postal.domain.lifecycle import TERMINAL, Note, ShipmentState, Status, check_note, timeline_text
+
+    for status in Status:
+        state = ShipmentState(status, 1)
+        if status in TERMINAL:
+            with pytest.raises(TransitionRefused):
+                check_note(state, Note.rescheduled)
+        else:
+            assert check_note(state, Note.rescheduled) == state
+    assert "rescheduled" not in {e.value for e in Event}  # no scan can carry it
+    assert timeline_text("rescheduled") == "Hẹn lại ngày trả kết quả"
+    assert timeline_text("delivered") == "Phát thành công" and timeline_text("mystery") == "mystery"
