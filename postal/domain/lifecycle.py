@@ -185,6 +185,7 @@ class Note(StrEnum):
     so no scan can carry them)."""
 
     rescheduled = "rescheduled"
+    carrier_report = "carrier_report"  # a postal operator's status kept only in the timeline (SPEC §9)
 
 
 def check_note(state: ShipmentState, note: Note) -> ShipmentState:
@@ -279,8 +280,8 @@ EVENT_TEXT_EN: dict[Event, str] = {
 
 
 NOTE_TEXT: dict[Lang, dict[Note, str]] = {
-    "vi": {Note.rescheduled: "Hẹn lại ngày trả kết quả"},
-    "en": {Note.rescheduled: "New result date set"},
+    "vi": {Note.rescheduled: "Hẹn lại ngày trả kết quả", Note.carrier_report: "Cập nhật từ bưu điện"},
+    "en": {Note.rescheduled: "New result date set", Note.carrier_report: "Update from the postal operator"},
 }
 
 
