@@ -22,6 +22,7 @@ Decisions written down here:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 CARRIER = "vnpost"
 _REPORT_NS = uuid.UUID("5b1f0c2e-3d0a-4f5e-9c51-7a1d2e3f4b60")
 APPLY_BATCH = 200
+APPLY_LOCK_TRIES = 100  # × 50 ms
 
 
 # ---------------------------------------------------------------------------
@@ -178,8 +180,8 @@ async def apply_pending(pool: asyncpg.Pool, clock: Clock) -> int:
     # No transaction spans the loop: the scans lock shipment rows on other connections, and a
     # transaction here holding a key-share on the same rows (an inserted note) would deadlock them.
     async with pool.acquire() as con:
-        if not await store.try_apply_lock(con):
-            return 0
+        if not await _apply_lock(con):
+            return 0  # another process is applying; the workers' next round takes what is left
         try:
             rows = await store.pending_reports(con, APPLY_BATCH)
             for r in rows:
@@ -193,6 +195,15 @@ async def apply_pending(pool: asyncpg.Pool, clock: Clock) -> int:
         finally:
             await store.release_apply_lock(con)
     return len(rows)
+
+
+async def _apply_lock(con: asyncpg.Connection) -> bool:
+    """Wait a little for the apply lock (a concurrent callback usually holds it for milliseconds)."""
+    for _ in range(APPLY_LOCK_TRIES):
+        if await store.try_apply_lock(con):
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 def _report_event_id(r: asyncpg.Record) -> uuid.UUID:

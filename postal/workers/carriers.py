@@ -57,6 +57,15 @@ async def poll_forever(pool: asyncpg.Pool, proxy: VNPostProxy, clock: Clock, int
         await asyncio.sleep(interval)
 
 
+async def _apply_forever(pool: asyncpg.Pool, clock: Clock, interval: float) -> None:
+    while True:
+        try:
+            await service.apply_pending(pool, clock)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("carrier apply failed", extra={"error": type(exc).__name__})
+        await asyncio.sleep(interval)
+
+
 @contextlib.asynccontextmanager
 async def proxy_session(settings: Settings) -> AsyncIterator[VNPostProxy | None]:
     """The proxy over its own HTTP session, open for the block; None when VNPost is not configured."""
@@ -71,8 +80,8 @@ async def proxy_session(settings: Settings) -> AsyncIterator[VNPostProxy | None]
 async def run(pool: asyncpg.Pool, settings: Settings) -> None:
     """Push and poll until cancelled (does nothing but wait when VNPost is not configured)."""
     async with proxy_session(settings) as proxy:
-        if proxy is None:
-            await asyncio.Event().wait()
+        if proxy is None:  # pushed reports may still arrive: apply what a busy callback left pending
+            await _apply_forever(pool, Clock(settings), settings.vnpost_poll_seconds)
             return
         await asyncio.gather(
             outbox.run(pool, make_handlers(proxy)),

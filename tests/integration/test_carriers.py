@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 from postal.app import create_app
 from postal.carriers.sim import Simulator, create_sim_app
 from postal.services import carriers as service
+from postal.workers.carriers import poll_forever
 from tests.integration.carrier_support import SECRET, Rig, make_proxy, wired_settings
 from tests.integration.scan_helpers import create_shipment
 
@@ -247,3 +250,28 @@ async def test_no_secret_configured_refuses_everything(aiohttp_client, settings,
     client = await aiohttp_client(await create_app(settings))
     resp = await client.post(EVENTS, json={}, headers={"X-Callback-Secret": ""})
     assert resp.status == 401
+
+
+async def test_concurrent_callbacks_all_get_applied(rig: Rig, world: Any) -> None:
+    code, original = await pushed(rig, world)
+    headers = {"X-Callback-Secret": SECRET}
+    times = [f"2026-01-01T0{h}:00:00+07:00" for h in range(1, 9)]
+    await world.db.execute("UPDATE shipments SET created_at = '2025-12-31T00:00:00+07:00' WHERE tracking_code = $1",
+                           code)
+    bodies = [{"originalID": original, "status": 3, "time": t} for t in times] + [
+        {"originalID": original, "status": 6, "time": "2026-01-01T09:30:00+07:00"}]
+    answers = await asyncio.gather(*(rig.client.post(EVENTS, json=b, headers=headers) for b in bodies))
+    assert [a.status for a in answers] == [200] * len(bodies)
+    outcomes = await world.db.fetch("SELECT outcome FROM carrier_reports")
+    assert len(outcomes) == 9 and all(r["outcome"] for r in outcomes)
+    assert (await shipment(rig, world, code))["status"] == "picked_up"
+
+
+async def test_the_poll_loop_outlives_an_unreachable_operator(rig: Rig, world: Any) -> None:
+    await rig.sim_server.close()
+    task = asyncio.create_task(poll_forever(rig.pool, rig.proxy, rig.clock, 0.05))
+    await asyncio.sleep(0.5)
+    assert not task.done()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
