@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     vnpost_password: str = ""
     vnpost_customer_code: str = ""
     vnpost_callback_secret: str = ""  # empty: every callback is refused (401)
-    vnpost_poll_seconds: float = Field(default=60.0, ge=0.05, le=86400)
+    vnpost_poll_seconds: float = Field(default=10.0, ge=0.05, le=86400)
     vnpost_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("s10_prefix")
