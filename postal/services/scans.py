@@ -56,28 +56,20 @@ from postal.domain.access import Principal, Role, scope_of
 from postal.domain.address import address_lines, province_name, ward_name
 from postal.domain.chronology import check_chronology
 from postal.domain.deadlines import is_overdue
-from postal.domain.lifecycle import (
+from postal.domain.handover import (
     MAX_VERIFICATION_TRIES,
-    TERMINAL,
-    Direction,
-    Event,
     Proof,
     Relationship,
-    ShipmentState,
-    Status,
     VerificationMethod,
-    allowed_events,
-    apply,
     check_id_last4,
-    event_text,
     hash_otp,
-    is_late,
     new_otp,
-    status_text,
     validate_proof,
     verify_otp,
 )
+from postal.domain.lifecycle import TERMINAL, Direction, Event, ShipmentState, Status, allowed_events, apply, is_late
 from postal.domain.signing import parse_qr_payload, verify_code_sig
+from postal.domain.status_texts import event_text, status_text
 from postal.errors import (
     Conflict,
     FieldError,
