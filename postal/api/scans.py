@@ -18,7 +18,7 @@ from postal.domain.access import Principal, Role
 from postal.edge.problems import problem_body
 from postal.errors import InvalidInput, PayloadTooLarge, PostalError
 from postal.keys import pool_key
-from postal.services import scans
+from postal.services import attachments, recording
 from postal.store.database import is_unavailable
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,8 @@ class AttachmentQuery(BaseModel):
 
 async def scan(request: web.Request) -> web.Response:
     principal = await require(request, Role.courier)
-    body = await parse_body(request, scans.ScanIn)
-    outcome = await scans.record_scan(request.app[pool_key], principal, body, request.app[clock_key])
+    body = await parse_body(request, recording.ScanIn)
+    outcome = await recording.record_scan(request.app[pool_key], principal, body, request.app[clock_key])
     return json_response(outcome.body, status=outcome.status)
 
 
@@ -87,10 +87,10 @@ async def _batch_item(request: web.Request, principal: Principal, index: int, it
     client_event_id = _item_id(item)
     try:
         try:
-            parsed = scans.ScanIn.model_validate_json(json.dumps(item), strict=True)
+            parsed = recording.ScanIn.model_validate_json(json.dumps(item), strict=True)
         except ValidationError as exc:
             raise invalid_from(exc, f"Mục {index}") from None
-        outcome = await scans.record_scan(request.app[pool_key], principal, parsed, request.app[clock_key])
+        outcome = await recording.record_scan(request.app[pool_key], principal, parsed, request.app[clock_key])
     except PostalError as exc:
         return {"client_event_id": client_event_id, "status": exc.status, "error": problem_body(exc)}
     except Exception as exc:
@@ -106,7 +106,7 @@ async def _batch_item(request: web.Request, principal: Principal, index: int, it
 
 async def batch(request: web.Request) -> web.Response:
     principal = await require(request, Role.courier)
-    body = await parse_body(request, scans.ScanBatchIn)
+    body = await parse_body(request, recording.ScanBatchIn)
     results = [await _batch_item(request, principal, i, item) for i, item in enumerate(body.scans)]
     return json_response({"results": results})
 
@@ -127,10 +127,10 @@ async def _read_limited(request: web.Request, limit: int) -> bytes:
 async def attachment(request: web.Request) -> web.Response:
     principal = await require(request, Role.courier)
     kind = request.query.get("kind", "signature")
-    data = await _read_limited(request, scans.MAX_ATTACHMENT_BYTES)
+    data = await _read_limited(request, attachments.MAX_ATTACHMENT_BYTES)
     if not data:
         raise InvalidInput("Thiếu nội dung ảnh (gửi thẳng tệp PNG/JPEG làm thân yêu cầu).")
-    result, created = await scans.attach(
+    result, created = await attachments.attach(
         request.app[pool_key], principal, request.match_info["client_event_id"], kind, data
     )
     return json_response(result, status=201 if created else 200)
@@ -138,10 +138,10 @@ async def attachment(request: web.Request) -> web.Response:
 
 OPERATIONS = [
     Operation("POST", "/scans", scan, "Bưu tá ghi nhận một lần quét (sự kiện hành trình)",
-              {201: ScanOut, 200: ScanOut}, body=scans.ScanIn, errors=(400, 401, 403, 404, 409, 422, 423),
+              {201: ScanOut, 200: ScanOut}, body=recording.ScanIn, errors=(400, 401, 403, 404, 409, 422, 423),
               tags=("scans",)),
     Operation("POST", "/scans/batch", batch, "Đồng bộ tối đa 500 lần quét từ thiết bị ngoại tuyến",
-              {200: BatchOut}, body=scans.ScanBatchIn, tags=("scans",)),
+              {200: BatchOut}, body=recording.ScanBatchIn, tags=("scans",)),
     Operation("POST", "/scans/{client_event_id}/attachment", attachment,
               "Đính kèm chữ ký hoặc ảnh (PNG/JPEG, tối đa 2 MB) vào một lần quét; ?kind=signature|photo",
               {201: AttachmentOut, 200: AttachmentOut}, query=AttachmentQuery,
