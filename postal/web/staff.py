@@ -31,7 +31,7 @@ from postal.edge.session import check_csrf
 from postal.edge_messages import order_key, sentence
 from postal.errors import BadRequest, Conflict, FieldError, Forbidden, InvalidInput, NotFound, PostalError
 from postal.keys import pool_key, settings_key
-from postal.services import console, notifications, printing, shipments
+from postal.services import console, manifests, notifications, printing, shipments
 from postal.services.views import Clock
 from postal.web.login import login_redirect, page_session
 from postal.web.texts import STATUS_LABELS, event_label
@@ -333,9 +333,9 @@ async def manifest_create(request: web.Request) -> web.Response:
     try:
         if not _codes(form):
             raise _nothing_chosen()
-        cmd = printing.ManifestIn.model_validate({"tracking_codes": _codes(form),
+        cmd = manifests.ManifestIn.model_validate({"tracking_codes": _codes(form),
                                                   "post_office_code": str(form.get("post_office_code", ""))})
-        manifest = await printing.create_manifest(request.app[pool_key], principal, cmd, _clock(request))
+        manifest = await manifests.create_manifest(request.app[pool_key], principal, cmd, _clock(request))
     except ValidationError:
         return _message(request, principal, csrf, InvalidInput("Chọn bưu cục và tối đa 500 bưu gửi."))
     except PostalError as exc:
@@ -346,7 +346,7 @@ async def manifest_create(request: web.Request) -> web.Response:
 async def manifest_page(request: web.Request) -> web.Response:
     """A manifest: its shipments and the link to its PDF."""
     principal, csrf = await _staff(request)
-    manifest = await printing.get_manifest(request.app[pool_key], principal, request.match_info["manifest_id"],
+    manifest = await manifests.get_manifest(request.app[pool_key], principal, request.match_info["manifest_id"],
                                            _clock(request))
     return _render(request, "staff_manifest.html", {"principal": principal, "csrf": csrf, "m": manifest})
 
