@@ -14,7 +14,7 @@ from postal.api.validation import parse_body, parse_query, read_body
 from postal.domain.access import Role
 from postal.domain.codes import invalid
 from postal.keys import pool_key
-from postal.services import shipments
+from postal.services import shipment_creation, shipments
 from postal.services.views import Clock
 
 clock_key = web.AppKey("clock", Clock)
@@ -40,7 +40,7 @@ def _idempotency_key(request: web.Request) -> str | None:
 async def create(request: web.Request) -> web.Response:
     principal = await require(request, Role.staff, Role.integration)
     body = await read_body(request)
-    result = await shipments.create_shipment(
+    result = await shipment_creation.create_shipment(
         request.app[pool_key], principal, body, request.app[clock_key], _idempotency_key(request)
     )
     headers = {"Location": f"/api/v1/shipments/{result.shipment['tracking_code']}"}
@@ -92,7 +92,8 @@ async def reset_verification(request: web.Request) -> web.Response:
 
 OPERATIONS = [
     Operation("POST", "/shipments", create, "Tạo đơn bưu gửi cho một hồ sơ", {201: ShipmentOut},
-              body=shipments.CreateShipment, headers=("Idempotency-Key",), errors=(400, 401, 403, 404, 409, 422),
+              body=shipment_creation.CreateShipment, headers=("Idempotency-Key",),
+              errors=(400, 401, 403, 404, 409, 422),
               tags=("shipments",)),
     Operation("GET", "/shipments", index, "Danh sách bưu gửi (lọc, tìm, phân trang)", {200: ShipmentPage},
               query=shipments.ListQuery, tags=("shipments",)),

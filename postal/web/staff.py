@@ -31,7 +31,7 @@ from postal.edge.session import check_csrf
 from postal.edge_messages import order_key, sentence
 from postal.errors import BadRequest, Conflict, FieldError, Forbidden, InvalidInput, NotFound, PostalError
 from postal.keys import pool_key, settings_key
-from postal.services import console, manifests, notifications, printing, shipments
+from postal.services import console, manifests, notifications, printing, shipment_creation, shipments
 from postal.services.views import Clock
 from postal.web.login import login_redirect, page_session
 from postal.web.texts import STATUS_LABELS, event_label
@@ -221,7 +221,7 @@ async def new_submit(request: web.Request) -> web.Response:
         return refused
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     try:
-        created = await shipments.create_shipment(request.app[pool_key], principal, _create_body(form),
+        created = await shipment_creation.create_shipment(request.app[pool_key], principal, _create_body(form),
                                                   _clock(request), _field(form, "idempotency_key")[:200] or None)
     except (InvalidInput, Conflict) as exc:
         errors = sorted(exc.errors or [FieldError("", exc.detail)], key=lambda e: order_key(e.field))
