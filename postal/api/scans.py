@@ -70,11 +70,15 @@ class AttachmentQuery(BaseModel):
     kind: str = "signature"
 
 
+_STATUS = {recording.Recorded.created: 201, recording.Recorded.replayed: 200}
+"""The HTTP status of each recording outcome: a new event is created, a replay is the stored one."""
+
+
 async def scan(request: web.Request) -> web.Response:
     principal = await require(request, Role.courier)
     body = await parse_body(request, recording.ScanIn)
     outcome = await recording.record_scan(request.app[pool_key], principal, body, request.app[clock_key])
-    return json_response(outcome.body, status=outcome.status)
+    return json_response(outcome.body, status=_STATUS[outcome.recorded])
 
 
 def _item_id(item: Any) -> str | None:
@@ -100,7 +104,7 @@ async def _batch_item(request: web.Request, principal: Principal, index: int, it
         return {"client_event_id": client_event_id, "status": 500,
                 "error": {"type": "/problems/internal", "title": "Lỗi hệ thống", "status": 500,
                           "detail": "Lỗi phía máy chủ khi ghi mục này; hãy gửi lại."}}
-    return {"client_event_id": str(parsed.client_event_id), "status": outcome.status,
+    return {"client_event_id": str(parsed.client_event_id), "status": _STATUS[outcome.recorded],
             "event": outcome.body["event"], "shipment": outcome.body["shipment"]}
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -43,17 +44,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from postal.domain import codes
 from postal.domain.access import Principal, Role
 from postal.domain.chronology import check_chronology
-from postal.domain.handover import (
-    validate_proof,
-)
+from postal.domain.handover import validate_proof
 from postal.domain.lifecycle import TERMINAL, Direction, Event, ShipmentState, Status, allowed_events, apply, is_late
 from postal.domain.signing import parse_qr_payload, verify_code_sig
 from postal.domain.status_texts import status_text
-from postal.errors import (
-    Conflict,
-    PostalError,
-    VerificationFailed,
-)
+from postal.errors import Conflict, PostalError, VerificationFailed
 from postal.services.handover import (
     check_proof_text,
     count_failure,
@@ -126,11 +121,18 @@ class ScanBatchIn(_In):
     scans: list[Any] = Field(max_length=MAX_BATCH)
 
 
+class Recorded(StrEnum):
+    """What recording a scan did: stored a new event, or found the same scan already stored."""
+
+    created = "created"
+    replayed = "replayed"
+
+
 @dataclass(frozen=True)
 class ScanOutcome:
-    """The answer to one scan: 201 for a new event, 200 for a replay."""
+    """The answer to one scan: the event, the status and the shipment, and whether it is new."""
 
-    status: int
+    recorded: Recorded
     body: dict[str, Any]
 
 
@@ -253,20 +255,20 @@ def _summary(code: str, direction: str, status: str, failed_attempts: int, clock
     }
 
 
-def _answer(status: int, event: asyncpg.Record, summary: dict[str, Any], clock: Clock) -> ScanOutcome:
-    return ScanOutcome(status, {"event": event_view(event, clock), "status": summary["status"],
+def _answer(recorded: Recorded, event: asyncpg.Record, summary: dict[str, Any], clock: Clock) -> ScanOutcome:
+    return ScanOutcome(recorded, {"event": event_view(event, clock), "status": summary["status"],
                                 "shipment": summary})
 
 
 def _replay_answer(stored: asyncpg.Record, code: str, scan: ScanIn, clock: Clock) -> ScanOutcome:
-    """200 with the stored event, or 409 when the id was used for another shipment or event."""
+    """The stored event (a replay), or Conflict when the id was used for another shipment or event."""
     if stored["tracking_code"] != code or stored["event"] != scan.event.value:
         raise Conflict(
             "client_event_id này đã được dùng cho một lần quét khác (mã bưu gửi hoặc sự kiện khác). "
             "Mỗi lần quét cần một client_event_id mới."
         )
     summary = _summary(code, stored["direction"], stored["shipment_status"], stored["failed_attempts"], clock)
-    return _answer(200, stored, summary, clock)
+    return _answer(Recorded.replayed, stored, summary, clock)
 
 
 async def _stored(con: asyncpg.Connection, scan: ScanIn) -> asyncpg.Record | None:
@@ -302,7 +304,7 @@ async def _in_transaction(con: asyncpg.Connection, principal: Principal, code: s
     await issue_or_clear_otp(con, row, new_round=plan.new_otp, handed_over=plan.handed_over, clock=clock,
                              event_id=event["id"])
     summary = _summary(code, row["direction"], plan.state.status.value, plan.state.failed_attempts, clock)
-    return _answer(201, event, summary, clock)
+    return _answer(Recorded.created, event, summary, clock)
 
 
 async def _replay(con: asyncpg.Connection, code: str, scan: ScanIn, clock: Clock) -> ScanOutcome:
@@ -363,11 +365,11 @@ async def _direct(con: asyncpg.Connection, principal: Principal, code: str, scan
         return None
     summary = _summary(code, event["shipment_direction"], rule.to_status.value,
                        event["shipment_failed_attempts"], clock)
-    return _answer(201, event, summary, clock)
+    return _answer(Recorded.created, event, summary, clock)
 
 
 async def record_scan(pool: asyncpg.Pool, principal: Principal, scan: ScanIn, clock: Clock) -> ScanOutcome:
-    """Record one courier scan: 201 with the new event and status, 200 for a replay (see the module notes)."""
+    """Record one courier scan: the new event and status, or the stored one for a replay (see the module notes)."""
     principal.require(Role.courier)
     code = resolve_code(scan.code, clock.settings.key)
     _check_time(scan.occurred_at, clock)

@@ -274,9 +274,9 @@ async def resend_otp(request: web.Request) -> web.Response:
     code = request.match_info["code"]
     try:
         sent = await notifications.resend_otp(request.app[pool_key], principal, code, _clock(request))
+    except NotFound:
+        raise  # not this agency's, or no such code: the 404 page, not the detail page
     except PostalError as exc:
-        if exc.status == 404:
-            raise
         return await detail(request, exc)
     raise web.HTTPSeeOther(f"/staff/shipments/{sent['tracking_code']}?resent=1")
 
