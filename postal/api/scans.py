@@ -14,7 +14,7 @@ from postal.api.openapi import Operation
 from postal.api.schemas import EventOut, _Out
 from postal.api.shipments import clock_key, json_response
 from postal.api.validation import invalid_from, parse_body
-from postal.domain.access import Principal, Role
+from postal.domain.access import Principal
 from postal.edge.problems import problem_body
 from postal.errors import InvalidInput, PayloadTooLarge, PostalError
 from postal.keys import pool_key
@@ -75,7 +75,7 @@ _STATUS = {recording.Recorded.created: 201, recording.Recorded.replayed: 200}
 
 
 async def scan(request: web.Request) -> web.Response:
-    principal = await require(request, Role.courier)
+    principal = await require(request, *recording.RECORDERS)
     body = await parse_body(request, recording.ScanIn)
     outcome = await recording.record_scan(request.app[pool_key], principal, body, request.app[clock_key])
     return json_response(outcome.body, status=_STATUS[outcome.recorded])
@@ -109,7 +109,7 @@ async def _batch_item(request: web.Request, principal: Principal, index: int, it
 
 
 async def batch(request: web.Request) -> web.Response:
-    principal = await require(request, Role.courier)
+    principal = await require(request, *recording.RECORDERS)
     body = await parse_body(request, recording.ScanBatchIn)
     results = [await _batch_item(request, principal, i, item) for i, item in enumerate(body.scans)]
     return json_response({"results": results})
@@ -129,7 +129,7 @@ async def _read_limited(request: web.Request, limit: int) -> bytes:
 
 
 async def attachment(request: web.Request) -> web.Response:
-    principal = await require(request, Role.courier)
+    principal = await require(request, *recording.RECORDERS)
     kind = request.query.get("kind", "signature")
     data = await _read_limited(request, attachments.MAX_ATTACHMENT_BYTES)
     if not data:

@@ -10,9 +10,10 @@ from uuid import UUID
 import asyncpg
 
 from postal.domain import codes
-from postal.domain.access import Principal, Role
+from postal.domain.access import Principal
 from postal.errors import Conflict, NotFound, PayloadTooLarge
 from postal.services.photos import sniff_image
+from postal.services.recording import RECORDERS
 from postal.store import scans as store
 
 MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
@@ -22,7 +23,7 @@ ATTACHMENT_KINDS = ("signature", "photo")
 async def attach(pool: asyncpg.Pool, principal: Principal, client_event_id: str, kind: str,
                  data: bytes) -> tuple[dict[str, Any], bool]:
     """Keep a signature or photo with the courier's event; returns (attachment, created)."""
-    principal.require(Role.courier)
+    principal.require(*RECORDERS)
     if kind not in ATTACHMENT_KINDS:
         raise codes.invalid("kind", "Loại tệp đính kèm phải là 'signature' hoặc 'photo'.")
     if len(data) > MAX_ATTACHMENT_BYTES:

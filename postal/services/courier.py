@@ -8,14 +8,14 @@ from typing import Any
 
 import asyncpg
 
-from postal.domain.access import Principal, Role, scope_of
+from postal.domain.access import Principal, scope_of
 from postal.domain.address import address_lines, province_name, ward_name
 from postal.domain.deadlines import is_overdue
 from postal.domain.handover import MAX_VERIFICATION_TRIES
 from postal.domain.lifecycle import Direction, ShipmentState, Status, allowed_events
 from postal.domain.status_texts import event_text, status_text
 from postal.errors import InvalidInput, NotFound
-from postal.services.recording import resolve_code
+from postal.services.recording import RECORDERS, resolve_code
 from postal.services.views import Clock, shipment_view
 from postal.store import scans as store
 from postal.store import shipments as shipments_store
@@ -41,7 +41,7 @@ def _item_view(row: asyncpg.Record, clock: Clock) -> dict[str, Any]:
 
 async def courier_items(pool: asyncpg.Pool, principal: Principal, clock: Clock) -> list[dict[str, Any]]:
     """Today's work of the courier's post office: its open shipments, the most urgent first."""
-    principal.require(Role.courier)
+    principal.require(*RECORDERS)
     async with pool.acquire() as con:
         rows = await store.open_items(con, str(principal.post_office_code), MAX_COURIER_ITEMS)
     return [_item_view(r, clock) for r in rows]
@@ -49,7 +49,7 @@ async def courier_items(pool: asyncpg.Pool, principal: Principal, clock: Clock) 
 
 async def courier_item(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:
     """One shipment for the action page, with the events the courier may record now."""
-    principal.require(Role.courier)
+    principal.require(*RECORDERS)
     try:
         code = resolve_code(code, clock.settings.key)
     except InvalidInput:

@@ -62,6 +62,8 @@ from postal.store import scans as store
 FUTURE_TOLERANCE = timedelta(minutes=10)
 MAX_AGE = timedelta(days=365)
 MAX_BATCH = 500
+RECORDERS = (Role.courier,)
+"""Who may record scans (of their own post office's shipments)."""
 
 FAILURE_REASONS: dict[str, str] = {
     "absent": "Người nhận vắng nhà, không liên lạc được",
@@ -370,7 +372,7 @@ async def _direct(con: asyncpg.Connection, principal: Principal, code: str, scan
 
 async def record_scan(pool: asyncpg.Pool, principal: Principal, scan: ScanIn, clock: Clock) -> ScanOutcome:
     """Record one courier scan: the new event and status, or the stored one for a replay (see the module notes)."""
-    principal.require(Role.courier)
+    principal.require(*RECORDERS)
     code = resolve_code(scan.code, clock.settings.key)
     _check_time(scan.occurred_at, clock)
     details = _base_details(scan)

@@ -27,6 +27,8 @@ from postal.store import accounts as accounts_store
 from postal.store import shipments as store
 
 T = TypeVar("T")
+CREATORS = (Role.staff, Role.integration)
+"""Who may create shipments (both bound to one agency)."""
 POST_OFFICE_CODE_RE = re.compile(r"[A-Za-z0-9._-]{1,32}")
 Text = Field(max_length=2000)
 
@@ -255,7 +257,7 @@ async def create_shipment(
     The same Idempotency-Key with the same body answers the same shipment; a dossier that already has an
     open shipment of the same direction is a Conflict naming it.
     """
-    principal.require(Role.staff, Role.integration)
+    principal.require(*CREATORS)
     cmd, checks = parse_create(raw)
     async with pool.acquire() as con, con.transaction():
         if idempotency_key and cmd is not None:

@@ -17,6 +17,12 @@ from postal.errors import BadRequest, FieldError, InvalidInput, NotFound
 from postal.services.views import Clock, outbox_payload, shipment_view
 from postal.store import shipments as store
 
+LISTERS = (Role.staff, Role.integration, Role.admin)
+"""Who may list and search shipments (any role may read one it can see: :func:`get_shipment`)."""
+ORDERERS = (Role.staff, Role.integration)
+"""Who may order a shipment cancelled or returned."""
+UNLOCKERS = (Role.staff,)
+"""Who may reset a locked handover (the agency's desk, after checking with the citizen)."""
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
@@ -84,7 +90,7 @@ def _search_terms(q: str | None) -> dict[str, Any]:
 
 async def list_shipments(pool: asyncpg.Pool, principal: Principal, query: ListQuery, clock: Clock) -> dict[str, Any]:
     """A page of shipments, newest first, with ``next_cursor`` when more remain."""
-    principal.require(Role.staff, Role.integration, Role.admin)
+    principal.require(*LISTERS)
     f = store.ListFilter(
         status=query.status.value if query.status else None,
         direction=query.direction,
@@ -127,7 +133,7 @@ async def _staff_order(
     pool: asyncpg.Pool, principal: Principal, code: str, event: Event, clock: Clock, details: dict[str, Any]
 ) -> dict[str, Any]:
     """Apply a staff-ordered event under the row lock, with its outbox row, and answer the shipment."""
-    principal.require(Role.staff, Role.integration)
+    principal.require(*ORDERERS)
     code = _code_or_404(code)
     async with pool.acquire() as con, con.transaction():
         row = await store.get_by_code(con, code, scope_of(principal), for_update=True)
@@ -146,7 +152,7 @@ async def _staff_order(
 
 async def reset_verification(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:
     """Unlock the handover after too many wrong verifications (the agency has checked with the citizen)."""
-    principal.require(Role.staff)
+    principal.require(*UNLOCKERS)
     code = _code_or_404(code)
     async with pool.acquire() as con, con.transaction():
         row = await store.get_by_code(con, code, scope_of(principal), for_update=True)
