@@ -40,7 +40,10 @@ async def current_principal(request: web.Request) -> Principal | None:
 
 
 async def require(request: web.Request, *roles: Role) -> Principal:
-    """The principal, refused with 401 when absent and 403 when its role is not among ``roles``."""
+    """The principal, refused with 401 when absent and 403 when its role is not among ``roles``.
+
+    Services check roles; the lists live there. A handler passes a service's list only when it reads
+    input (body or query) before calling the service, so a caller of the wrong role hears 403 first."""
     principal = await current_principal(request)
     if principal is None:
         raise Unauthenticated("Cần đăng nhập hoặc gửi 'Authorization: Bearer <token>'.")

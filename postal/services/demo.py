@@ -3,7 +3,7 @@
 Safe to run twice: what exists is kept, and shipments are only added to an empty demo agency.
 
 Every status is reached the way it is in real life: the courier's scans go through the scan
-service (:func:`postal.services.scans.record_scan`, with the handover proof for ``delivered``) and
+service (:func:`postal.services.recording.record_scan`, with the handover proof for ``delivered``) and
 the cancellation through the staff service, never by writing a status. Times are consistent:
 each shipment is registered first (in office hours within the last week), its scans follow in
 increasing ``occurred_at`` after that (also in office hours) and before now, and nothing is dated
@@ -29,7 +29,7 @@ from postal.domain.codes import make_s10
 from postal.domain.lifecycle import Event
 from postal.errors import Conflict
 from postal.services.accounts import NewAgency, add_agency, add_post_office, add_user
-from postal.services.scans import LocationIn, ProofIn, ScanIn, VerificationIn, record_scan
+from postal.services.recording import LocationIn, ProofIn, ScanIn, VerificationIn, record_scan
 from postal.services.shipments import cancel_shipment
 from postal.services.views import Clock
 from postal.settings import Settings

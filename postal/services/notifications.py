@@ -34,7 +34,7 @@ import asyncpg
 from postal.domain import notices
 from postal.domain.access import Principal, Role, scope_of
 from postal.domain.codes import normalize_s10
-from postal.domain.lifecycle import hash_otp, new_otp
+from postal.domain.handover import hash_otp, new_otp
 from postal.domain.masking import mask_phone
 from postal.errors import Conflict, InvalidInput, NotFound, RateLimited
 from postal.services.views import Clock

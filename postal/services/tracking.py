@@ -33,18 +33,10 @@ import asyncpg
 from postal.domain import codes
 from postal.domain.address import province_name, ward_name
 from postal.domain.deadlines import is_overdue
-from postal.domain.lifecycle import (
-    TRANSITIONS,
-    Direction,
-    Event,
-    Lang,
-    Status,
-    event_text,
-    status_text,
-    timeline_text,
-)
+from postal.domain.lifecycle import TRANSITIONS, Direction, Event, Status
 from postal.domain.masking import mask_name
 from postal.domain.signing import verify_code_sig
+from postal.domain.status_texts import Lang, event_text, status_text, timeline_text
 from postal.errors import InvalidInput, NotFound, RateLimited
 from postal.services.views import Clock
 from postal.settings import Settings

@@ -22,7 +22,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from postal.domain.access import Role
-from postal.domain.lifecycle import Direction, Lang, Status
+from postal.domain.lifecycle import Direction, Status
+from postal.domain.status_texts import Lang
 from postal.edge.headers import PRIVATE_HEADERS
 from postal.edge.session import SESSION_COOKIE, client_address
 from postal.errors import NotFound, RateLimited
