@@ -47,8 +47,8 @@ from labels.fonts import ensure_fonts
 from postal.domain import codes
 from postal.domain.access import Principal, Role, Scope, scope_of
 from postal.domain.address import address_lines, province_name, ward_name
+from postal.domain.messages import label
 from postal.domain.signing import qr_payload
-from postal.edge_messages import label
 from postal.errors import Conflict, FieldError, InvalidInput, NotFound
 from postal.services.views import Clock
 from postal.store import accounts as accounts_store
