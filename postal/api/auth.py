@@ -5,14 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from postal.domain.access import Principal, Role
+from postal.edge.keys import pool_key, token_cache_key
 from postal.edge.session import SESSION_COOKIE, check_csrf
 from postal.errors import Unauthenticated
-from postal.keys import pool_key
 from postal.services import accounts
 
 principal_key = web.RequestKey("principal", Principal)
 csrf_key = web.RequestKey("csrf", str)
-token_cache_key = web.AppKey("token_cache", accounts.TokenCache)
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

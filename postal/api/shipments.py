@@ -12,11 +12,8 @@ from postal.api.openapi import Operation
 from postal.api.schemas import ShipmentOut, ShipmentPage
 from postal.api.validation import parse_body, parse_query, read_body
 from postal.domain.codes import invalid
-from postal.keys import pool_key
+from postal.edge.keys import clock_key, pool_key
 from postal.services import shipment_creation, shipments
-from postal.services.views import Clock
-
-clock_key = web.AppKey("clock", Clock)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -48,6 +48,7 @@ class Status(StrEnum):
 
 
 TERMINAL: frozenset[Status] = frozenset({Status.delivered, Status.returned, Status.cancelled})
+OPEN: frozenset[Status] = frozenset(Status) - TERMINAL  # the one definition of "still open" (SQL gets it too)
 
 
 class Event(StrEnum):

@@ -11,7 +11,7 @@ import asyncpg
 from pydantic import Field
 
 from postal.domain import codes
-from postal.edge_messages import label
+from postal.domain.messages import label
 from postal.errors import Conflict, FieldError, InvalidInput, NotFound, PostalError
 
 MAX_LISTED = 500

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from postal.domain import codes
 from postal.domain.access import Principal, Role
 from postal.domain.address import resolve_unit
-from postal.edge_messages import field_errors, order_key, summary
+from postal.domain.messages import field_errors, order_key, summary
 from postal.errors import BadRequest, FieldError, InvalidInput
 from postal.services.calendar import load_calendar
 from postal.services.views import Clock, outbox_payload, shipment_view
@@ -267,7 +267,7 @@ async def create_shipment(
         columns = await _columns(con, principal, cmd, checks, clock.today())
         assert cmd is not None
         columns["tracking_code"] = codes.make_s10(clock.settings.s10_prefix, await store.next_serial(con))
-        shipment_id = await store.insert_shipment(con, columns)
+        shipment_id = await store.insert_shipment(con, store.NewShipment(**columns))
         if idempotency_key:
             await store.remember_key(con, principal.user_id, idempotency_key, request_hash(cmd), shipment_id)
         row = await store.get_by_id(con, shipment_id)

@@ -15,9 +15,9 @@ from aiohttp import BodyPartReader, web
 
 from postal.domain.access import Principal, Role
 from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.keys import clock_key, pool_key
 from postal.edge.session import check_csrf
 from postal.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
-from postal.keys import pool_key, settings_key
 from postal.services import courier, photos, recording
 from postal.services.views import Clock
 from postal.web.login import login_redirect, page_session
@@ -40,7 +40,7 @@ def _render(request: web.Request, template: str, context: dict[str, Any], status
 
 
 def _clock(request: web.Request) -> Clock:
-    return Clock(request.app[settings_key])
+    return request.app[clock_key]
 
 
 async def home(request: web.Request) -> web.Response:

@@ -26,11 +26,11 @@ from pydantic import ValidationError
 from postal.domain.access import Principal, Role
 from postal.domain.address import provinces, wards_of
 from postal.domain.lifecycle import Status
+from postal.domain.messages import order_key, sentence
 from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.keys import clock_key, pool_key
 from postal.edge.session import check_csrf
-from postal.edge_messages import order_key, sentence
 from postal.errors import BadRequest, Conflict, FieldError, Forbidden, InvalidInput, NotFound, PostalError
-from postal.keys import pool_key, settings_key
 from postal.services import console, manifests, notifications, printing, shipment_creation, shipments
 from postal.services.views import Clock
 from postal.web.login import login_redirect, page_session
@@ -65,7 +65,7 @@ async def _form(request: web.Request, csrf: str) -> MultiMapping[Any]:
 
 
 def _clock(request: web.Request) -> Clock:
-    return Clock(request.app[settings_key])
+    return request.app[clock_key]
 
 
 def _render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
