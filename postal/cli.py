@@ -10,9 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from postal.errors import PostalError
+from postal.errors import MigrationError, PostalError
 from postal.settings import Settings, load_settings
-from postal.store.database import MigrationError
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from postal import logs
 from postal.app import create_app
-from postal.keys import pool_key, settings_key
+from postal.edge.keys import pool_key, settings_key
 from postal.services.setup import prepare_database
 from postal.services.views import Clock
 from postal.settings import Settings

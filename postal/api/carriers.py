@@ -16,11 +16,11 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from postal.api.openapi import Operation
-from postal.api.shipments import clock_key, json_response
+from postal.api.shipments import json_response
 from postal.api.validation import read_body
 from postal.carriers.vnpost.parse import parse_reports
+from postal.edge.keys import clock_key, pool_key, settings_key
 from postal.errors import BadRequest, Unauthenticated
-from postal.keys import pool_key, settings_key
 from postal.services import carriers
 
 SECRET_HEADER = "X-Callback-Secret"  # noqa: S105 - a header name, not a secret

@@ -7,6 +7,7 @@ from aiohttp import web
 from postal import __version__
 from postal.api import calendar, carriers, labels, notifications, reports, scans, shipments, system, tracking, webhooks
 from postal.api.openapi import Operation, openapi_document
+from postal.edge.keys import openapi_key
 
 PREFIX = "/api/v1"
 
@@ -31,4 +32,4 @@ def setup_api(app: web.Application) -> None:
         app.router.add_route(op.method, PREFIX + op.path, op.handler)
     app.router.add_get("/healthz", system.healthz)
     app.router.add_get("/metrics", system.metrics)
-    app[system.openapi_key] = openapi_document(OPERATIONS, PREFIX, __version__)
+    app[openapi_key] = openapi_document(OPERATIONS, PREFIX, __version__)

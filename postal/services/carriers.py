@@ -40,7 +40,7 @@ from postal.domain.access import Principal, Role
 from postal.domain.address import address_lines, province_name, ward_name
 from postal.domain.lifecycle import Event, Note
 from postal.errors import FieldError, InvalidInput, PostalError
-from postal.services.scans import ScanIn, record_scan
+from postal.services.recording import ScanIn, record_scan
 from postal.services.views import Clock
 from postal.store import carriers as store
 from postal.store import shipments as shipments_store

@@ -32,7 +32,7 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, Field
 
 from postal.domain.access import Principal, Role
-from postal.domain.deadlines import percent
+from postal.domain.deadlines import OPEN_STATUSES, percent
 from postal.errors import FieldError, InvalidInput, NotFound
 from postal.services.views import Clock
 from postal.store import reports as store
@@ -211,7 +211,7 @@ async def late_shipments(con: asyncpg.Connection, period: Period, clock: Clock) 
         "original_due_date": r["original_due_date"], "promised": r["promised"],
         "handed_on": r["handed_at"].astimezone(tz).date() if r["handed_at"] and r["status"] == "delivered" else None,
         "rescheduled": r["original_due_date"] is not None,
-        "open": r["status"] not in ("delivered", "returned", "cancelled"),
+        "open": r["status"] in OPEN_STATUSES,
     } for r in rows]
 
 

@@ -20,16 +20,13 @@ from typing import Any
 
 import asyncpg
 
+from postal.errors import MigrationError
 from postal.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "db" / "migrations"
 MIGRATION_LOCK_ID = 0x706F7374616C  # "postal": one advisory lock for every process
-
-
-class MigrationError(Exception):
-    """A migration file and the database disagree (edited after it was applied, or missing)."""
 
 
 def resolve_dsn(settings: Settings) -> str:
@@ -113,6 +110,12 @@ async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
     )
     assert pool is not None
     return pool
+
+
+async def ping(pool: asyncpg.Pool) -> None:
+    """One round trip through the pool (``SELECT 1``); raises when the database does not answer."""
+    async with pool.acquire() as con:
+        await con.fetchval("SELECT 1")
 
 
 async def connect(dsn: str) -> asyncpg.Connection:

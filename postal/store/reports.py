@@ -15,10 +15,10 @@ from typing import Any
 
 import asyncpg
 
+from postal.domain.lifecycle import Status
 from postal.store.shipments import open_overdue_sql
 
-STATUSES = ("created", "picked_up", "in_transit", "out_for_delivery", "delivery_failed", "delivered", "returned",
-            "cancelled")
+STATUSES = tuple(s.value for s in Status)  # in lifecycle order: the report's columns
 
 # $1 first day, $2 last day, $3 time zone, $4 agency code or NULL.
 _BASE = """

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from postal.carriers.sim import Simulator
 from postal.carriers.vnpost.proxy import VNPostProxy
-from postal.keys import pool_key
+from postal.edge.keys import pool_key
 from postal.services import carriers as service
 from postal.services.views import Clock
 from postal.settings import Settings

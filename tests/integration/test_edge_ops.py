@@ -7,7 +7,7 @@ import logging
 import re
 import socket
 
-from postal.keys import pool_key
+from postal.edge.keys import pool_key
 
 PASSWORD = "correct-horse-battery"
 

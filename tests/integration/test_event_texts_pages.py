@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from postal.domain.lifecycle import Direction, Event, Status, event_text, status_text
+from postal.domain.lifecycle import Direction, Event, Status
+from postal.domain.status_texts import event_text, status_text
 from tests.integration.scan_helpers import create_shipment, walk
 
 PASSWORD = "correct-horse-battery"

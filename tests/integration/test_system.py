@@ -18,7 +18,7 @@ async def test_healthz_ok_and_503_without_database(client, settings):
     app = await create_app(broken)
     app.cleanup_ctx.clear()  # no pool can be opened: the app must still answer 503
 
-    from postal.keys import pool_key
+    from postal.edge.keys import pool_key
 
     class DeadPool:
         def acquire(self):

@@ -6,8 +6,8 @@ import pytest
 
 from postal.api.schemas import Problem
 from postal.api.tracking import TrackOut
-from postal.domain.lifecycle import status_text
 from postal.domain.signing import sign_code
+from postal.domain.status_texts import status_text
 from tests.integration import tracking_support as ts
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from postal.app import create_app
-from postal.domain.lifecycle import STATUS_TEXT_EN, STATUS_TEXT_VI
+from postal.domain.status_texts import STATUS_TEXT_EN, STATUS_TEXT_VI
 from tests.integration import tracking_support as ts
 from tests.integration.scan_helpers import backdate, delivery_proof, scan, scan_body, walk
 

@@ -7,8 +7,8 @@ import base64
 
 import pytest
 
-from postal.api.webhooks import resolve_key
 from postal.app import create_app
+from postal.edge.keys import resolve_key
 from tests.integration.webhook_support import API, FakeDNS, subscribe
 
 PUBLIC = "https://hooks.example.org/postal"

@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from postal.api.webhooks import resolve_key
 from postal.app import create_app
+from postal.edge.keys import resolve_key
 from postal.store.database import create_pool
 from postal.workers import HANDLERS, outbox
 from postal.workers.webhooks import Sender, make_session
