@@ -14,12 +14,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
+import labels
+from labels.qr import qr_matrix
 from postal.domain import vietqr
 from postal.domain.access import Principal, Role, scope_of
 from postal.domain.codes import invalid, normalize_s10
@@ -62,13 +64,54 @@ def payment_view(row: asyncpg.Record, *, proven: bool) -> dict[str, Any] | None:
     if payload is None or not proven:
         return None
     return {"paid": False, "payload": payload, "amount": int(row["cod_amount"]), "bank_bin": row["bank_bin"],
+            "amount_text": f"{int(row['cod_amount']):,} đ".replace(",", "."), "svg": qr_svg(payload),
             "account": row["bank_account"], "name": row["bank_name"], "content": row["tracking_code"]}
 
 
-async def due(pool: asyncpg.Pool, code: str) -> asyncpg.Record | None:
-    """The payment facts of a shipment by its canonical code (None when unknown)."""
+def qr_svg(payload: str, module_px: int = 5) -> str:
+    """An inline SVG of the QR code of ``payload`` (level M, 4-module quiet zone), one path."""
+    matrix = qr_matrix(payload, "M")
+    quiet, size = 4, matrix.size + 8
+    runs = []
+    for r in range(matrix.size):
+        row, c = matrix.row(r), 0
+        while c < matrix.size:
+            if row[c]:
+                start = c
+                while c < matrix.size and row[c]:
+                    c += 1
+                runs.append(f"M{start + quiet} {r + quiet}h{c - start}v1h-{c - start}z")
+            else:
+                c += 1
+    px = size * module_px
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{px}" height="{px}"'
+            f' role="img" aria-label="VietQR" shape-rendering="crispEdges"><rect width="{size}" height="{size}"'
+            f' fill="#fff"/><path fill="#000" d="{"".join(runs)}"/></svg>')
+
+
+async def with_payment_qr(pool: asyncpg.Pool, slips: list[labels.Slip]) -> list[labels.Slip]:
+    """The slips, each with the VietQR of what its citizen still has to pay (when anything)."""
+    codes = [s.tracking_code for s in slips if s.cod_amount > 0]
+    if not codes:
+        return slips
     async with pool.acquire() as con:
-        return await store.due_of(con, code)
+        rows = await store.due_of_many(con, codes)
+    payloads = {r["tracking_code"]: qr_payload(r) for r in rows}
+    return [replace(s, payment_qr=payloads.get(s.tracking_code)) for s in slips]
+
+
+async def is_paid(pool: asyncpg.Pool, code: str) -> bool:
+    """True when a confirmed online payment exists for the shipment (the courier collects nothing)."""
+    async with pool.acquire() as con:
+        row = await store.due_of(con, code)
+    return bool(row and row["paid_reference"])
+
+
+async def page_payment(pool: asyncpg.Pool, code: str, *, proven: bool) -> dict[str, Any] | None:
+    """What the tracking page shows about paying (see :func:`payment_view`); ``code`` is canonical."""
+    async with pool.acquire() as con:
+        row = await store.due_of(con, code)
+    return payment_view(row, proven=proven) if row is not None else None
 
 
 def _same(existing: asyncpg.Record, p: PaymentIn) -> bool:

@@ -50,6 +50,7 @@ from postal.domain.address import address_lines, province_name, ward_name
 from postal.domain.signing import qr_payload
 from postal.edge_messages import label
 from postal.errors import Conflict, FieldError, InvalidInput, NotFound
+from postal.services import payments
 from postal.services.views import Clock
 from postal.store import accounts as accounts_store
 from postal.store import manifests as manifest_store
@@ -261,7 +262,7 @@ async def label_pdf(pool: asyncpg.Pool, principal: Principal, code: str, fmt: Fo
     row = await _one(pool, principal, code)
     if row["status"] == "cancelled":
         raise Conflict(f"Bưu gửi {row['tracking_code']} đã huỷ; không in nhãn.")
-    slip = to_slip(row, clock, _local_now(clock))
+    [slip] = await payments.with_payment_qr(pool, [to_slip(row, clock, _local_now(clock))])
     data = await asyncio.to_thread(labels.render_slips, [slip], fmt)
     await _log(pool, principal, [row["id"]], "label")
     return Pdf(f"{row['tracking_code']}.pdf", data)
@@ -279,7 +280,8 @@ async def labels_pdf(pool: asyncpg.Pool, principal: Principal, batch: LabelBatch
     refusals.raise_if_any()
     now = _local_now(clock)
     rows = [found[code] for _, code in wanted]
-    data = await asyncio.to_thread(labels.render_slips, [to_slip(r, clock, now) for r in rows], batch.format)
+    slips = await payments.with_payment_qr(pool, [to_slip(r, clock, now) for r in rows])
+    data = await asyncio.to_thread(labels.render_slips, slips, batch.format)
     await _log(pool, principal, [r["id"] for r in rows], "labels")
     return Pdf(f"nhan-{now:%Y%m%d-%H%M}-{len(rows)}.pdf", data)
 

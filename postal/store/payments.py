@@ -48,6 +48,11 @@ async def due_of(con: asyncpg.Connection, code: str, *, for_update: bool = False
     return await con.fetchrow(_DUE_LOCKED if for_update else _DUE, code)
 
 
+async def due_of_many(con: asyncpg.Connection, codes: list[str]) -> list[asyncpg.Record]:
+    """``due_of`` for many shipments at once (printing a batch)."""
+    return await con.fetch(_DUE.replace("s.tracking_code = $1", "s.tracking_code = ANY($1::text[])"), codes)
+
+
 async def by_reference(con: asyncpg.Connection, reference: str) -> asyncpg.Record | None:
     """The payment recorded under a bank reference, with its shipment's code."""
     return await con.fetchrow(_BY_REFERENCE, reference)
