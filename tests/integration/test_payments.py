@@ -71,3 +71,23 @@ async def _create_ag2_body() -> dict[str, Any]:
     body["post_office_code"] = "PO-2"
     body["dossier"]["code"] = "free form 1"
     return body
+
+
+async def test_sla_report_counts_online_payments(client, world) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date, timedelta
+
+    await set_bank(world.db, "AG-1", "970415", "0011001932418", "TT HCC PHU THO")
+    paid = await create_shipment(client, world, cod_amount=30000)
+    await create_shipment(client, world, cod_amount=30000)
+    await create_shipment(client, world)  # nothing to pay: not in the share
+    body = await _paid_body(paid, "FT-REPORT", 30000)
+    assert (await client.post("/api/v1/payments", json=body, headers=world.auth("integ1"))).status == 201
+    today = date.today()
+    query = f"from={today - timedelta(days=7)}&to={today + timedelta(days=1)}"
+    report = await (await client.get(f"/api/v1/reports/sla?{query}", headers=world.auth("staff1"))).json()
+    [row] = report["rows"]
+    assert row["paid_online"] == 1 and row["online_payment_rate"] == 50.0
+    csv_text = await (await client.get(f"/api/v1/reports/sla?{query}",
+                                       headers={**world.auth("staff1"), "Accept": "text/csv"})).text()
+    header, line = csv_text.lstrip("\ufeff").splitlines()[:2]
+    assert header.endswith("paid_online,online_payment_rate") and line.endswith(",1,50.00")
