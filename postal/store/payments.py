@@ -68,3 +68,17 @@ async def insert(con: asyncpg.Connection, new: NewPayment) -> None:
 async def is_paid(con: asyncpg.Connection, shipment_id: int) -> bool:
     """True when a confirmed payment exists for the shipment."""
     return bool(await con.fetchval("SELECT EXISTS (SELECT 1 FROM payments WHERE shipment_id = $1)", shipment_id))
+
+
+async def open_with_amount(con: asyncpg.Connection, agency_code: str, limit: int) -> list[asyncpg.Record]:
+    """An agency's open shipments (oldest first) with their amount, payment and phone's last 4 digits."""
+    return await con.fetch(
+        "SELECT s.id, s.tracking_code, s.cod_amount, right(s.citizen_phone, 4) AS phone4,"
+        " EXISTS (SELECT 1 FROM payments p WHERE p.shipment_id = s.id) AS paid"
+        " FROM shipments s WHERE s.agency_code = $1 AND s.direction = 'delivery'"
+        " AND s.status NOT IN ('delivered', 'returned', 'cancelled') ORDER BY s.id LIMIT $2", agency_code, limit)
+
+
+async def set_cod_amount(con: asyncpg.Connection, shipment_id: int, amount: int) -> None:
+    """Give a (demo) shipment an amount to collect."""
+    await con.execute("UPDATE shipments SET cod_amount = $2 WHERE id = $1", shipment_id, amount)

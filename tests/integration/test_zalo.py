@@ -72,7 +72,8 @@ async def test_signed_event_is_accepted_and_others_are_401(zclient, world) -> No
         assert resp.status == 401, headers
         assert resp.content_type == "application/problem+json"
     tampered = raw2.replace("xin chào".encode(), b"RA000000015VN")
-    resp = await zclient.post("/api/v1/zalo/events", data=tampered, headers={"X-ZEvent-Signature": signature(raw2, ts2)})
+    resp = await zclient.post("/api/v1/zalo/events", data=tampered,
+                              headers={"X-ZEvent-Signature": signature(raw2, ts2)})
     assert resp.status == 401
     stale_raw, stale_ts = event("xin chào", stamp=int((time.time() - 600) * 1000))
     resp = await zclient.post("/api/v1/zalo/events", data=stale_raw,

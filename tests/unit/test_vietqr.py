@@ -44,6 +44,7 @@ def test_bad_accounts_are_refused(bin_code: str, account: str) -> None:
 
 
 def test_bank_name_is_upper_ascii() -> None:
-    assert vietqr.bank_name("Trung tâm Phục vụ hành chính công Đồng Nai") == "TRUNG TAM PHUC VU HANH CHINH CONG DONG NAI"
+    name = vietqr.bank_name("Trung tâm Phục vụ hành chính công Đồng Nai")
+    assert name == "TRUNG TAM PHUC VU HANH CHINH CONG DONG NAI"
     with pytest.raises(vietqr.VietQRError):
         vietqr.bank_name("  !!! ")
