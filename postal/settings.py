@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     vnpost_callback_secret: str = ""  # empty: every callback is refused (401)
     vnpost_poll_seconds: float = Field(default=10.0, ge=0.05, le=86400)
     vnpost_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Zalo OA chatbot (SPEC §12): webhook signature, reply API, per-user limit, accepted clock skew.
+    zalo_app_id: str = ""
+    zalo_oa_secret: str = ""
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_access_token: str = ""
+    zalo_rate_limit: int = Field(default=10, ge=1)
+    zalo_rate_window_seconds: int = Field(default=60, ge=1)
+    zalo_max_skew_seconds: int = Field(default=300, ge=1, le=86400)
 
     @field_validator("s10_prefix")
     @classmethod

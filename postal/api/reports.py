@@ -31,6 +31,8 @@ class SlaRowOut(_Out):
     median_hours: float | None
     p95_hours: float | None
     failed_attempt_rate: float | None
+    paid_online: int
+    online_payment_rate: float | None
 
 
 class SlaReportOut(_Out):

@@ -5,7 +5,20 @@ from __future__ import annotations
 from aiohttp import web
 
 from postal import __version__
-from postal.api import calendar, carriers, labels, notifications, reports, scans, shipments, system, tracking, webhooks
+from postal.api import (
+    calendar,
+    carriers,
+    labels,
+    notifications,
+    payments,
+    reports,
+    scans,
+    shipments,
+    system,
+    tracking,
+    webhooks,
+    zalo,
+)
 from postal.api.openapi import Operation, openapi_document
 from postal.edge.keys import openapi_key
 
@@ -22,6 +35,8 @@ OPERATIONS: list[Operation] = [
     *reports.OPERATIONS,
     *system.OPERATIONS,
     *notifications.OPERATIONS,
+    *zalo.OPERATIONS,
+    *payments.OPERATIONS,
     *carriers.OPERATIONS,
 ]
 

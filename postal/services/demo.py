@@ -28,6 +28,7 @@ from postal.domain.access import Principal, Role
 from postal.domain.codes import make_s10
 from postal.domain.lifecycle import Event
 from postal.errors import Conflict
+from postal.services import demo_selfservice
 from postal.services.accounts import NewAgency, add_agency, add_post_office, add_user
 from postal.services.recording import LocationIn, ProofIn, ScanIn, VerificationIn, record_scan
 from postal.services.shipments import cancel_shipment
@@ -92,12 +93,14 @@ async def load_demo(con: asyncpg.Connection, settings: Settings) -> list[str]:
     if count == 0:
         await _shipments(con, settings)
     users = ", ".join(f"{u} ({r.value})" for u, r in USERS)
+    self_service = await demo_selfservice.load(con, settings, AGENCY)
     return [
         f"Demo data ready: agency {AGENCY}, post office {POST_OFFICE}.",
         f"Sign in at {settings.public_url}/login as {users}; password: {PASSWORD}",
         f"Staff console {settings.public_url}/staff · courier {settings.public_url}/courier · "
         f"API {settings.public_url}/api/v1/openapi.json",
         _channels_line(settings),
+        *self_service,
     ]
 
 

@@ -42,6 +42,7 @@ from postal.domain.access import Principal, Role, scope_of
 from postal.domain.address import address_lines, province_name, ward_name
 from postal.domain.signing import qr_payload
 from postal.errors import Conflict, InvalidInput, NotFound
+from postal.services import payments
 from postal.services.code_lists import MAX_LISTED, Code, Refusals, check_found, lookup_codes, unique_codes
 from postal.services.views import Clock
 from postal.store import printing as store
@@ -181,7 +182,7 @@ async def label_pdf(pool: asyncpg.Pool, principal: Principal, code: str, fmt: Fo
     row = await _one(pool, principal, code)
     if row["status"] == "cancelled":
         raise Conflict(f"Bưu gửi {row['tracking_code']} đã huỷ; không in nhãn.")
-    slip = to_slip(row, clock, local_now(clock))
+    [slip] = await payments.with_payment_qr(pool, [to_slip(row, clock, local_now(clock))])
     data = await asyncio.to_thread(labels.render_slips, [slip], fmt)
     await log_prints(pool, principal, [row["id"]], "label")
     return Pdf(f"{row['tracking_code']}.pdf", data)
@@ -199,7 +200,8 @@ async def labels_pdf(pool: asyncpg.Pool, principal: Principal, batch: LabelBatch
     refusals.raise_if_any()
     now = local_now(clock)
     rows = [found[code] for _, code in wanted]
-    data = await asyncio.to_thread(labels.render_slips, [to_slip(r, clock, now) for r in rows], batch.format)
+    slips = await payments.with_payment_qr(pool, [to_slip(r, clock, now) for r in rows])
+    data = await asyncio.to_thread(labels.render_slips, slips, batch.format)
     await log_prints(pool, principal, [r["id"] for r in rows], "labels")
     return Pdf(f"nhan-{now:%Y%m%d-%H%M}-{len(rows)}.pdf", data)
 

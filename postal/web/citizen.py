@@ -28,7 +28,7 @@ from postal.edge.headers import PRIVATE_HEADERS
 from postal.edge.keys import clock_key, pool_key, settings_key
 from postal.edge.session import SESSION_COOKIE, client_address
 from postal.errors import NotFound, RateLimited
-from postal.services import accounts, tracking
+from postal.services import accounts, payments, tracking
 from postal.web import citizen_texts as texts
 
 log = logging.getLogger(__name__)
@@ -149,6 +149,8 @@ async def _tracking_page(
     if form_error is None and lookup.phone4 and "recipient" not in view:
         form_error = "phone4_mismatch"
     context["form_error"] = form_error
+    context["payment"] = await payments.page_payment(request.app[pool_key], view["tracking_code"],
+                                                     proven="recipient" in view)
     return _render(request, "track.html", context)
 
 

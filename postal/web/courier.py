@@ -18,7 +18,7 @@ from postal.edge.headers import PRIVATE_HEADERS
 from postal.edge.keys import clock_key, pool_key
 from postal.edge.session import check_csrf
 from postal.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
-from postal.services import courier, photos, recording
+from postal.services import courier, payments, photos, recording
 from postal.services.views import Clock
 from postal.web.login import login_redirect, page_session
 
@@ -66,6 +66,7 @@ async def item(request: web.Request) -> web.Response:
                                                          "detail": exc.detail}, status=404)
     return _render(request, "courier_item.html", {
         "principal": principal, "csrf": csrf, "s": shipment, "reasons": recording.FAILURE_REASONS,
+        "paid_online": await payments.is_paid(request.app[pool_key], shipment["tracking_code"]),
     })
 
 
