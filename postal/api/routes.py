@@ -7,6 +7,7 @@ from aiohttp import web
 from postal import __version__
 from postal.api import (
     calendar,
+    carriers,
     labels,
     notifications,
     payments,
@@ -36,6 +37,7 @@ OPERATIONS: list[Operation] = [
     *notifications.OPERATIONS,
     *zalo.OPERATIONS,
     *payments.OPERATIONS,
+    *carriers.OPERATIONS,
 ]
 
 

@@ -171,6 +171,7 @@ class Note(StrEnum):
     so no scan can carry them)."""
 
     rescheduled = "rescheduled"
+    carrier_report = "carrier_report"  # a postal operator's status kept only in the timeline (SPEC §9)
 
 
 def check_note(state: ShipmentState, note: Note) -> ShipmentState:

@@ -72,8 +72,8 @@ EVENT_TEXT_EN: dict[Event, str] = {
 
 
 NOTE_TEXT: dict[Lang, dict[Note, str]] = {
-    "vi": {Note.rescheduled: "Hẹn lại ngày trả kết quả"},
-    "en": {Note.rescheduled: "New result date set"},
+    "vi": {Note.rescheduled: "Hẹn lại ngày trả kết quả", Note.carrier_report: "Cập nhật từ bưu điện"},
+    "en": {Note.rescheduled: "New result date set", Note.carrier_report: "Update from the postal operator"},
 }
 
 

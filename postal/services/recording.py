@@ -196,14 +196,16 @@ class _Plan:
 
 
 def _plan(row: asyncpg.Record, scan: ScanIn, details: dict[str, Any], principal: Principal,
-          clock: Clock) -> _Plan:
+          clock: Clock, trusted_handover: bool = False) -> _Plan:
     """Apply the lifecycle rules to the locked row; raise the refusal, or say what to write."""
     state = ShipmentState(Status(row["status"]), row["failed_attempts"])
     direction = Direction(row["direction"])
     check_chronology(scan.event, scan.occurred_at, row["created_at"], row["picked_up_at"])
     late = is_late(scan.occurred_at, row["newest_applied"])
     after = state if late else apply(state, scan.event, max_attempts=clock.settings.max_attempts)
-    if scan.event is Event.delivered:
+    if scan.event is Event.delivered and trusted_handover:
+        details = details | {"verified": True, "verified_by": "carrier"}  # the operator checked the proof
+    elif scan.event is Event.delivered:
         proof = validate_proof(direction, scan.proof.model_dump(exclude_none=True) if scan.proof else None)
         check_proof_text(proof)
         if direction is Direction.delivery and not late:
@@ -289,12 +291,13 @@ class _Failed:
 
 
 async def _in_transaction(con: asyncpg.Connection, principal: Principal, code: str, scan: ScanIn,
-                          details: dict[str, Any], clock: Clock) -> ScanOutcome | _Failed:
+                          details: dict[str, Any], clock: Clock,
+                          trusted_handover: bool = False) -> ScanOutcome | _Failed:
     row = await store.lock_for_scan(con, code, str(principal.post_office_code), str(scan.client_event_id))
     if row["known_event_id"] is not None:
         return await _replay(con, code, scan, clock)
     try:
-        plan = _plan(row, scan, details, principal, clock)
+        plan = _plan(row, scan, details, principal, clock, trusted_handover)
     except PostalError as exc:
         # What we read may predate a replay that committed while we waited for the lock.
         if (stored := await _stored(con, scan)) is not None:
@@ -370,8 +373,13 @@ async def _direct(con: asyncpg.Connection, principal: Principal, code: str, scan
     return _answer(Recorded.created, event, summary, clock)
 
 
-async def record_scan(pool: asyncpg.Pool, principal: Principal, scan: ScanIn, clock: Clock) -> ScanOutcome:
-    """Record one courier scan: the new event and status, or the stored one for a replay (see the module notes)."""
+async def record_scan(pool: asyncpg.Pool, principal: Principal, scan: ScanIn, clock: Clock, *,
+                      trusted_handover: bool = False) -> ScanOutcome:
+    """Record one courier scan: the new event and status, or the stored one for a replay (see the module notes).
+
+    ``trusted_handover`` (carrier reports only, never from a request): a ``delivered`` needs no proof,
+    because the operator's courier checked it (SPEC §9).
+    """
     principal.require(*RECORDERS)
     code = resolve_code(scan.code, clock.settings.key)
     _check_time(scan.occurred_at, clock)
@@ -381,7 +389,7 @@ async def record_scan(pool: asyncpg.Pool, principal: Principal, scan: ScanIn, cl
             outcome: ScanOutcome | _Failed | None = await _direct(con, principal, code, scan, details, clock)
             if outcome is None:
                 async with con.transaction():
-                    outcome = await _in_transaction(con, principal, code, scan, details, clock)
+                    outcome = await _in_transaction(con, principal, code, scan, details, clock, trusted_handover)
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name != store.CLIENT_EVENT_ID_UNIQUE:
                 raise

@@ -14,6 +14,7 @@ from postal.domain import codes
 from postal.domain.access import Principal, Role, scope_of
 from postal.domain.lifecycle import Event, ShipmentState, Status, apply
 from postal.errors import BadRequest, FieldError, InvalidInput, NotFound
+from postal.services.carriers import carrier_info
 from postal.services.views import Clock, outbox_payload, shipment_view
 from postal.store import shipments as store
 
@@ -33,7 +34,9 @@ async def get_shipment(pool: asyncpg.Pool, principal: Principal, code: str, cloc
     code = _code_or_404(code)
     async with pool.acquire() as con:
         row = await store.get_by_code(con, code, scope_of(principal))
-        return shipment_view(row, await store.events_of(con, row["id"]), principal, clock)
+        view = shipment_view(row, await store.events_of(con, row["id"]), principal, clock)
+        view["carrier"] = await carrier_info(con, row["id"])  # SPEC §9: the operator's order, for staff
+        return view
 
 
 def _code_or_404(text: str) -> str:
