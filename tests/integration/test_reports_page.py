@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from postal.services.views import Clock
 from tests.integration import sla_fixture
+from tests.integration.page_checks import CSRF_TEXT, refused
 from tests.integration.test_staff_pages import login, post_form
 
 OCTOBER = "/staff/reports?from=2026-10-01&to=2026-10-31"
@@ -85,5 +86,5 @@ async def test_reschedule_from_the_late_list_then_the_letter(client, world, db, 
                                                                            "reason": "x"}, csrf)
     assert resp.status == 422 and "Ngày hẹn mới phải sau" in await resp.text()
     resp = await client.post(f"/staff/shipments/{code}/reschedule", data={"new_date": new_date, "reason": "x"})
-    assert resp.status == 403
+    await refused(resp, CSRF_TEXT, back="/staff")
     assert await db.fetchval("SELECT count(*) FROM shipment_events WHERE event = 'rescheduled'") == 1

@@ -9,6 +9,7 @@ import qrcode
 from PIL import Image
 
 from postal.domain.signing import qr_payload
+from tests.integration.page_checks import CSRF_TEXT, refused
 from tests.integration.scan_helpers import backdate, create_shipment, now_iso, walk
 
 PASSWORD = "correct-horse-battery"
@@ -52,7 +53,7 @@ async def test_courier_page_requires_a_courier(client, world):
     assert resp.status == 302 and resp.headers["Location"] in ("/login?next=/courier", "/login?next=%2Fcourier")
     await _login(client, "staff1")
     resp = await client.get("/courier", allow_redirects=False)
-    assert resp.status == 403
+    await refused(resp, "Không có quyền", "Trang này dành cho bưu tá.", back="/staff")
 
 
 async def test_courier_list_and_item_page(client, world):
@@ -118,7 +119,7 @@ async def test_decode_photo(client, world):
     assert resp.status == 404
     form = FormData()
     form.add_field("photo", _qr_png(payload), filename="x.png", content_type="image/png")
-    assert (await client.post("/courier/decode", data=form)).status == 403
+    await refused(await client.post("/courier/decode", data=form), CSRF_TEXT, back="/courier")
 
 
 async def test_logout(client, world):

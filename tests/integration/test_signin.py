@@ -89,9 +89,12 @@ async def test_success_clears_the_user_count(aiohttp_client, tight, world):
 
 async def test_integration_accounts_cannot_use_the_pages(client, world):
     resp = await login(client, "integ1", PASSWORD)
-    assert resp.status == 403
-    text = await resp.text()
-    assert "Tài khoản tích hợp chỉ dùng API" in text and "postal_session" not in resp.cookies
+    assert resp.status == 403 and resp.content_type == "text/html"
+    html = await resp.text()
+    # The sign-in form again, with the reason in Vietnamese: the person stays where they can act.
+    assert '<p class="error" role="alert" id="login-error">Tài khoản tích hợp chỉ dùng API' in html
+    assert '<form method="post" action="/login"' in html and 'value="integ1"' in html
+    assert "postal_session" not in resp.cookies
     assert (await login(client, "integ1", "wrong")).status == 401  # wrong password reads as any other
     homes = {"staff1": "/staff", "admin": "/staff", "courier1": "/courier"}
     for name, home in homes.items():

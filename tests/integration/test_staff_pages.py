@@ -8,6 +8,7 @@ import re
 
 from pypdf import PdfReader
 
+from tests.integration.page_checks import CSRF_TEXT, refused
 from tests.integration.scan_helpers import create_shipment, walk
 
 PASSWORD = "correct-horse-battery"
@@ -53,8 +54,9 @@ async def test_staff_console_needs_staff(client, world):
     resp = await client.get("/staff/new", allow_redirects=False)
     assert resp.status == 302 and resp.headers["Location"].startswith("/login?next=")
     await client.post("/login", data={"username": "courier1", "password": PASSWORD})
-    assert (await client.get("/staff", allow_redirects=False)).status == 403
-    assert (await client.get("/staff/wards?province=25", allow_redirects=False)).status == 403
+    for path in ("/staff", "/staff/wards?province=25"):
+        await refused(await client.get(path, allow_redirects=False), "Không có quyền",
+                      "Trang này dành cho cán bộ một cửa.", back="/courier")
 
 
 async def test_list_filters_and_overdue(client, world):
@@ -148,12 +150,12 @@ async def test_form_posts_need_the_csrf_token(client, world, db):
     for token in (None, "wrong"):
         data = dict(FORM) if token is None else {**FORM, "csrf_token": token}
         resp = await client.post("/staff/new", data=data, allow_redirects=False)
-        assert resp.status == 403
+        await refused(resp, CSRF_TEXT, back="/staff")
     assert await db.fetchval("SELECT count(*) FROM shipments") == 0
     code = await create_shipment(client, world)
-    assert (await client.post("/staff/print", data={"codes": code}, allow_redirects=False)).status == 403
-    assert (await client.post(f"/staff/shipments/{code}/cancel", data={})).status == 403
-    assert (await client.post("/staff/manifests", data={"codes": code, "post_office_code": "PO-1"})).status == 403
+    for path, form in (("/staff/print", {"codes": code}), (f"/staff/shipments/{code}/cancel", {}),
+                       ("/staff/manifests", {"codes": code, "post_office_code": "PO-1"})):
+        await refused(await client.post(path, data=form, allow_redirects=False), CSRF_TEXT, back="/staff")
     assert await db.fetchval("SELECT count(*) FROM print_log") == 0
     assert csrf
 
@@ -225,7 +227,11 @@ async def test_admin_sees_all_but_creates_nothing(client, world):
     html = await (await client.get("/staff")).text()
     assert mine in html and 'id="nav-new"' not in html and 'id="manifest-selected"' not in html
     resp = await client.get("/staff/new")
-    assert resp.status == 403 and "Quản trị viên" in await resp.text()
+    assert resp.status == 403
+    html = await resp.text()
+    assert ('<p class="error" role="alert" id="message-detail">Quản trị viên không thuộc cơ quan nào nên không'
+            ' tạo đơn; hãy dùng tài khoản cán bộ một cửa.</p>') in html
+    assert '<a class="button secondary" href="/staff">← Quay lại</a>' in html
 
 
 async def test_form_errors_are_named_by_field_in_form_order(client, world, db):
