@@ -283,12 +283,17 @@ async def test_cursor_pagination_visits_every_shipment_once(client, world):
     assert seen == list(reversed(made))
 
 
-@pytest.mark.parametrize("query", [{"cursor": "garbage!"}, {"limit": "0"}, {"limit": "x"}, {"status": "lost"},
-                                   {"overdue": "maybe"}, {"direction": "up"}])
-async def test_bad_list_queries_are_4xx(client, world, query):
+@pytest.mark.parametrize(("query", "status"), [
+    ({"cursor": "garbage!"}, 400),  # an opaque token we did not issue: the request is malformed (BadRequest)
+    ({"limit": "0"}, 422), ({"limit": "x"}, 422), ({"status": "lost"}, 422),  # bad values: InvalidInput
+    ({"overdue": "maybe"}, 422), ({"direction": "up"}, 422),
+])
+async def test_bad_list_queries_are_4xx_naming_the_parameter(client, world, query, status):
     resp = await client.get(f"{API}/shipments", params=query, headers=world.auth("staff1"))
-    assert resp.status in (400, 422)
+    assert resp.status == status
     assert resp.content_type == "application/problem+json"
+    problem = await resp.json()
+    assert problem["status"] == status and [e["field"] for e in problem["errors"]] == list(query)
 
 
 async def test_other_agencies_are_not_listed(client, world):
