@@ -48,22 +48,8 @@ EVENT_TO_UPU: dict[Event, str | None] = {
     Event.cancel: None,
 }
 
-# Codes that only say "moved between offices" all read as an arrival for us.
-_UPU_TO_EVENT: dict[str, Event] = {
-    **{code: Event.arrived for code in ("EMB", "EMC", "EMD", "EME", "EMF", "EMJ", "EMK")},
-    **{code: event for event, code in EVENT_TO_UPU.items() if code is not None},
-}
-
 
 def upu_code(event: Event | str) -> str | None:
     """The UPU EMSEVT code for one of our events, or None when it has none (or is not ours: a
     carrier-reported event kept in the timeline must not break the page that shows it)."""
     return EVENT_TO_UPU.get(Event(event)) if event in Event.__members__ else None
-
-
-def event_for_upu(code: str) -> Event | None:
-    """Our event for a UPU EMSEVT code (case-insensitive), or None when unknown.
-
-    Round-trips with :func:`upu_code` for every event that has a code.
-    """
-    return _UPU_TO_EVENT.get(code.strip().upper())

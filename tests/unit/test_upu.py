@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from postal.domain.lifecycle import Event
-from postal.domain.upu import EVENT_TO_UPU, UPU_DESCRIPTIONS, event_for_upu, upu_code
+from postal.domain.upu import EVENT_TO_UPU, UPU_DESCRIPTIONS, upu_code
 
 
 @pytest.mark.parametrize(
@@ -34,13 +34,3 @@ def test_descriptions_cover_ema_to_emk() -> None:
     assert sorted(UPU_DESCRIPTIONS) == [f"EM{c}" for c in "ABCDEFGHIJK"]
     assert UPU_DESCRIPTIONS["EMA"] == "Posting/collection"
     assert UPU_DESCRIPTIONS["EMI"] == "Final delivery"
-
-
-def test_event_for_upu_round_trips() -> None:
-    for event in Event:
-        code = upu_code(event)
-        if code is not None:
-            assert event_for_upu(code) is event
-    assert event_for_upu(" emb ") is Event.arrived
-    assert event_for_upu("EMK") is Event.arrived
-    assert event_for_upu("XYZ") is None
