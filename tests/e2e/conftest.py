@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import AsyncIterator
 
 import pytest
+
+from tests.e2e.tools import require_tool
 
 CHROMIUM = os.environ.get("POSTAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -17,11 +18,7 @@ CHROMIUM_ARGS = [
 
 def _require_browser() -> None:
     """Skip where no Chromium is installed, unless the run demands it (CI sets POSTAL_REQUIRE_BROWSER=1)."""
-    if shutil.which(CHROMIUM) is None:
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("POSTAL_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_tool(CHROMIUM, "apt-get install chromium")
 
 
 @pytest.fixture
