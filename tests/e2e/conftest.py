@@ -6,7 +6,10 @@ import os
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpServer
 
+from postal.settings import Settings
 from tests.e2e.tools import require_tool
 
 CHROMIUM = os.environ.get("POSTAL_CHROMIUM", "/usr/bin/chromium")
@@ -36,7 +39,7 @@ async def browser() -> AsyncIterator[object]:
 
 
 @pytest.fixture
-async def live_server(aiohttp_server, settings):  # type: ignore[no-untyped-def]
+async def live_server(aiohttp_server: AiohttpServer, settings: Settings) -> TestServer:
     """The app served on a real TCP port of 127.0.0.1; ``str(live_server.make_url("/"))`` is its base URL."""
     from postal.app import create_app
 

@@ -20,6 +20,13 @@ async def error_page(resp: ClientResponse, status: int) -> str:
     return html
 
 
+def search(pattern: str, text: str, flags: int = 0) -> re.Match[str]:
+    """``re.search`` that fails the test, showing the text, when the pattern is not there."""
+    match = re.search(pattern, text, flags)
+    assert match, (pattern, text[:2000])
+    return match
+
+
 def back_link(html: str) -> tuple[str, str]:
     """The error page's way back: (href, text)."""
     match = re.search(r'<a class="button" id="error-back" href="([^"]+)">([^<]+)</a>', html)

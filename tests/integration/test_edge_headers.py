@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from aiohttp.test_utils import TestClient
+
 from tests.integration.scan_helpers import create_shipment
 
 PASSWORD = "correct-horse-battery"
@@ -18,7 +20,7 @@ def _assert_page_headers(resp, what: str) -> None:
     assert resp.headers.getall("Referrer-Policy") == ["same-origin"], what
 
 
-async def _signed_in(client, username):  # type: ignore[no-untyped-def]
+async def _signed_in(client: TestClient, username: str) -> TestClient:
     client.session.cookie_jar.clear()
     resp = await client.post("/login", data={"username": username, "password": PASSWORD}, allow_redirects=False)
     assert resp.status == 302

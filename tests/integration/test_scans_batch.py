@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from tests.integration.scan_helpers import create_shipment, delivery_proof, scan, scan_body, walk
 
@@ -14,7 +15,7 @@ async def _batch(client, world, scans, who="courier1"):
 async def test_batch_with_good_late_and_bad_items(client, world, db):
     code = await create_shipment(client, world)
     other_office = await create_shipment(client, world, post_office_code="PO-2")
-    items = [
+    items: list[Any] = [
         scan_body(code, "picked_up", -30),
         scan_body(code, "arrived", -20),
         scan_body(code, "out_for_delivery", -10),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
 
 import pytest
 
@@ -54,10 +55,11 @@ TEXT_FIELDS = ["citizen.name", "citizen.address.line", "dossier.procedure_name",
 @pytest.mark.parametrize("field", TEXT_FIELDS)
 async def test_refused_characters_are_422_naming_the_field(client, world, db, field, char):
     body = create_body()
-    target, *path = [body, *field.split(".")]
-    for key in path[:-1]:
+    *parents, last = field.split(".")
+    target: dict[str, Any] = body
+    for key in parents:
         target = target[key]
-    target[path[-1]] = target[path[-1]][:3] + char + target[path[-1]][3:]
+    target[last] = target[last][:3] + char + target[last][3:]
     resp, problem = await _post(client, world, body)
     assert resp.status == 422, problem
     assert field in [e["field"] for e in problem["errors"]]

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 
 from postal.api.webhooks import resolve_key
 from postal.app import create_app
+from postal.services.webhooks import Resolve
 from postal.store.database import create_pool
 from postal.workers import HANDLERS, outbox
 from postal.workers.webhooks import Sender, make_session
@@ -43,9 +44,10 @@ async def last_attempt(db) -> dict:
 
 async def test_a_name_rebound_to_127_0_0_1_is_refused_when_connecting(aiohttp_client, settings, world, db, pool):
     async with receiver() as rec:
-        port = rec.server.port
+        port = rec.port
         app = await create_app(settings)  # the flag is off
-        app[resolve_key] = FakeDNS({"hooks.example.org": "93.184.216.34"})  # public when subscribed …
+        public: Resolve = FakeDNS({"hooks.example.org": "93.184.216.34"})  # public when subscribed …
+        app[resolve_key] = public
         client = await aiohttp_client(app)
         await subscribe(client, world, f"http://hooks.example.org:{port}/hook")
         await create_shipment(client, world)
@@ -66,7 +68,7 @@ async def test_loopback_targets_are_refused_at_connect_time_without_the_flag(cli
         # subscribed while the flag was on (or written by hand): the sender checks again
         await db.execute("INSERT INTO webhook_subscriptions (agency_code, url, events, secret)"
                          " VALUES ('AG-1', $1, '{*}', 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0')",
-                         f"http://{host}:{rec.server.port}/hook")
+                         f"http://{host}:{rec.port}/hook")
         await create_shipment(client, world)
         assert await send_all(pool, allow_loopback=False) == 1
         assert rec.requests == []

@@ -36,13 +36,13 @@ def assert_sound(lay: SlipLayout, min_size: float = MIN_SIZE) -> None:
         assert 0 <= r.y and r.y + r.h <= lay.height + 1e-6
     for a, b in itertools.combinations(rects, 2):
         assert not overlaps(a, b), (a, b)
-    for b in lay.blocks:
-        inner_w, inner_h = b.rect.w - 2 * PAD_X_MM * MM, b.rect.h - 2 * PAD_Y_MM * MM
-        assert all(line.width <= inner_w + 1e-6 for line in b.lines), b.field
-        assert sum(line.size * LEADING for line in b.lines) <= inner_h + 1e-6, b.field
-        assert min(line.size for line in b.lines) >= min_size - 1e-9, b.field
+    for block in lay.blocks:
+        inner_w, inner_h = block.rect.w - 2 * PAD_X_MM * MM, block.rect.h - 2 * PAD_Y_MM * MM
+        assert all(line.width <= inner_w + 1e-6 for line in block.lines), block.field
+        assert sum(line.size * LEADING for line in block.lines) <= inner_h + 1e-6, block.field
+        assert min(line.size for line in block.lines) >= min_size - 1e-9, block.field
         # nothing dropped: the drawn characters are exactly the source characters
-        assert "".join(line.text for line in b.lines).replace(" ", "") == b.source.replace(" ", "")
+        assert "".join(line.text for line in block.lines).replace(" ", "") == block.source.replace(" ", "")
 
 
 def test_sample_slips_are_sound():

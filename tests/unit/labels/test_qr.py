@@ -27,7 +27,7 @@ def to_image(matrix: qr.QRMatrix, scale: int = 6, quiet: int = 4) -> Image.Image
 
 def test_matrix_decodes_to_exactly_the_payload(backend):
     matrix = qr.qr_matrix(PAYLOAD, "M")
-    found = zxingcpp.read_barcodes(to_image(matrix), formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(to_image(matrix), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
     assert [b.text for b in found] == [PAYLOAD]
     assert found[0].ec_level in ("M", "Q", "H")
 
@@ -51,7 +51,7 @@ def test_code128_bars_decode():
     img = Image.new("L", ((modules + 2 * quiet) * scale, 60), 255)
     for start, width in bars:
         img.paste(0, ((start + quiet) * scale, 0, (start + quiet + width) * scale, 60))
-    found = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.Code128)
+    found = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.Code128))
     assert [b.text for b in found] == ["RA123456785VN"]
 
 
