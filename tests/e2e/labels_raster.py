@@ -36,7 +36,8 @@ def _load(path: Path) -> Image.Image:
 def decode(image: Image.Image) -> dict[str, list[str]]:
     """Decoded texts by symbology: {"QRCode": [...], "Code128": [...]}."""
     found: dict[str, list[str]] = {"QRCode": [], "Code128": []}
-    for b in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.Code128):
+    formats = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128])
+    for b in zxingcpp.read_barcodes(image, formats=formats):
         key = "QRCode" if b.format == zxingcpp.BarcodeFormat.QRCode else "Code128"
         found[key].append(b.text)
     return found

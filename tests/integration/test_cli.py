@@ -13,9 +13,11 @@ import asyncpg
 import pytest
 
 from postal.services.accounts import token_hash
+from postal.settings import Settings
 
 
-def postal(settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def postal(settings: Settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    assert settings.database_url is not None
     env = {**os.environ, "DATABASE_URL": settings.database_url, "POSTAL_DATA_DIR": str(settings.data_dir),
            "POSTAL_SECRET_KEY": settings.secret_key}
     return subprocess.run([sys.executable, "-m", "postal.cli", *args], env=env, input=stdin, capture_output=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from tests.integration.scan_helpers import create_shipment
@@ -11,7 +12,7 @@ CSP = ("default-src 'self'; img-src 'self' blob:; object-src 'none'; base-uri 'n
        "frame-ancestors 'none'")
 
 
-def _assert_page_headers(resp, what: str) -> None:
+def _assert_page_headers(resp: ClientResponse, what: str) -> None:
     assert resp.headers.get("Content-Security-Policy") == CSP, what
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"], what
     assert "unsafe-inline" not in resp.headers["Content-Security-Policy"], what

@@ -6,13 +6,15 @@ import asyncio
 import logging
 import socket
 
+from aiohttp.test_utils import TestClient
+
 from postal.keys import pool_key
 from tests.integration.page_checks import search
 
 PASSWORD = "correct-horse-battery"
 
 
-async def _metrics(client) -> str:
+async def _metrics(client: TestClient) -> str:
     return await (await client.get("/metrics")).text()
 
 

@@ -6,6 +6,7 @@ import io
 import re
 
 import aiohttp
+from aiohttp.test_utils import TestClient
 
 from tests.integration.page_checks import CSRF_TEXT, HOME_TEXT
 from tests.integration.page_checks import back_link as _back
@@ -15,7 +16,7 @@ from tests.integration.scan_helpers import create_shipment
 PASSWORD = "correct-horse-battery"
 
 
-async def _sign_in(client, username: str) -> str:
+async def _sign_in(client: TestClient, username: str) -> str:
     """Sign in through the form and return the CSRF token of the user's home page."""
     resp = await client.post("/login", data={"username": username, "password": PASSWORD}, allow_redirects=False)
     assert resp.status == 302, await resp.text()

@@ -5,10 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+
+from tests.conftest import World
 from tests.integration.scan_helpers import create_shipment, delivery_proof, scan, scan_body, walk
 
 
-async def _batch(client, world, scans, who="courier1"):
+async def _batch(client: TestClient, world: World, scans: list[Any], who: str = "courier1") -> ClientResponse:
     return await client.post("/api/v1/scans/batch", json={"scans": scans}, headers=world.auth(who))
 
 

@@ -6,6 +6,8 @@ import io
 import re
 
 import qrcode
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 from PIL import Image
 
 from postal.domain.signing import qr_payload
@@ -15,12 +17,12 @@ from tests.integration.scan_helpers import backdate, create_shipment, now_iso, w
 PASSWORD = "correct-horse-battery"
 
 
-async def _login(client, username="courier1", next_url=""):
+async def _login(client: TestClient, username: str = "courier1", next_url: str = "") -> ClientResponse:
     data = {"username": username, "password": PASSWORD, "next": next_url}
     return await client.post("/login", data=data, allow_redirects=False)
 
 
-async def _csrf(client, path="/courier") -> str:
+async def _csrf(client: TestClient, path: str = "/courier") -> str:
     html = await (await client.get(path)).text()
     match = re.search(r'name="csrf-token" content="([^"]+)"', html)
     assert match, html[:500]

@@ -9,21 +9,24 @@ import time
 from typing import Literal
 
 import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 
 from postal.app import create_app
 from postal.services import accounts
+from postal.settings import Settings
 
 PASSWORD = "correct-horse-battery"
 
 
-async def login(client, username: str, password: str, **headers: str):
+async def login(client: TestClient, username: str, password: str, **headers: str) -> ClientResponse:
     return await client.post("/login", data={"username": username, "password": password},
                              allow_redirects=False, headers=headers)
 
 
 @pytest.fixture
-def tight(settings):
+def tight(settings: Settings) -> Settings:
     """Settings with small limits so a test reaches them quickly."""
     return settings.model_copy(update={"login_user_limit": 3, "login_address_limit": 5,
                                        "trusted_proxies": ["127.0.0.1/32"]})

@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import json
 import re
+from typing import Any
 
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 
 from tests.integration.page_checks import CSRF_TEXT, refused, search
@@ -34,7 +37,7 @@ FORM = {
 }
 
 
-async def login(client, username="staff1") -> str:
+async def login(client: TestClient, username: str = "staff1") -> str:
     """Sign in and return the session's CSRF token (from the page's meta tag)."""
     resp = await client.post("/login", data={"username": username, "password": PASSWORD}, allow_redirects=False)
     assert resp.status == 302, await resp.text()
@@ -44,7 +47,7 @@ async def login(client, username="staff1") -> str:
     return match.group(1)
 
 
-async def post_form(client, path, data, csrf, **kw):
+async def post_form(client: TestClient, path: str, data: dict[str, str], csrf: str, **kw: Any) -> ClientResponse:
     return await client.post(path, data={**data, "csrf_token": csrf}, allow_redirects=False, **kw)
 
 

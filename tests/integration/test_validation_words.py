@@ -8,14 +8,18 @@ import re
 from typing import Any
 
 import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 
+from tests.conftest import World
 from tests.integration.payloads import create_body
 
 API = "/api/v1"
 ENGLISH = re.compile(r"Input should|Field required|valid integer|Extra inputs|String should|SPEC §")
 
 
-async def _post(client, world, body, who="staff1", headers=None):
+async def _post(client: TestClient, world: World, body: Any, who: str = "staff1",
+                headers: dict[str, str] | None = None) -> tuple[ClientResponse, Any]:
     resp = await client.post(f"{API}/shipments", json=body, headers={**world.auth(who), **(headers or {})})
     return resp, await resp.json()
 

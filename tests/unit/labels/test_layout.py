@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from labels import Party
 from labels.samples import sample_slip
-from labels.slip_layout import PAD_X_MM, PAD_Y_MM, SlipLayout, layout_slip
+from labels.slip_layout import PAD_X_MM, PAD_Y_MM, Rect, SlipLayout, layout_slip
 from labels.text import LEADING, MIN_SIZE
 
 MM = 72 / 25.4
@@ -15,16 +15,16 @@ LOWER = "aăâbcdđeêghiklmnoôơpqrstuưvxyàằầèềìòồờùừỳá�
 WORD = st.text(alphabet=LOWER + LOWER.upper() + "0123456789", min_size=1, max_size=12)
 
 
-def text(max_chars):
+def text(max_chars: int) -> st.SearchStrategy[str]:
     words = st.lists(WORD, min_size=1, max_size=max_chars // 4)
     return words.map(" ".join).filter(lambda s: len(s) <= max_chars)
 
 
-def party(max_name=100, max_line=200):
+def party(max_name: int = 100, max_line: int = 200) -> st.SearchStrategy[Party]:
     return st.builds(Party, text(max_name), st.lists(text(max_line), max_size=2).map(tuple))
 
 
-def overlaps(a, b):
+def overlaps(a: Rect, b: Rect) -> bool:
     eps = 0.01
     return a.x + eps < b.x + b.w and b.x + eps < a.x + a.w and a.y + eps < b.y + b.h and b.y + eps < a.y + a.h
 

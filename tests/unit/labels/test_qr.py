@@ -9,11 +9,11 @@ PAYLOAD = "http://127.0.0.1:8080/q/RA123456785VN.AB12CD34"
 
 
 @pytest.fixture(params=["zxing-cpp", "qrcode"])
-def backend(request, monkeypatch):
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param == "qrcode":
         monkeypatch.setattr(qr, "zxingcpp", None)
     assert qr.backend_name() == request.param
-    return request.param
+    return str(request.param)
 
 
 def to_image(matrix: qr.QRMatrix, scale: int = 6, quiet: int = 4) -> Image.Image:
