@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from postal.errors import PostalError
+from postal import cli_selfservice as selfservice
+from postal.errors import MigrationError, PostalError
 from postal.settings import Settings, load_settings
-from postal.store.database import MigrationError
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
@@ -209,6 +209,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run the background workers (outbox dispatch)").set_defaults(run=cmd_worker)
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(run=cmd_migrate)
     _add_admin_parsers(sub)
+    selfservice.add_parsers(sub)
     notes = sub.add_parser("notifications", help="show the last messages sent to citizens (phones masked)")
     notes.add_argument("--limit", type=int, default=20, choices=range(1, 1001), metavar="N",
                        help="how many (1-1000, default 20)")
@@ -240,6 +241,7 @@ def _add_admin_parsers(sub: Any) -> None:
     add.add_argument("--dossier-agency-id", help="agency part of its dossier codes, e.g. 000.00.15.H62 "
                      "(default: the agency code)")
     add.set_defaults(run=cmd_agency_add)
+    selfservice.add_agency_parsers(ag)
 
     us = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
     add = us.add_parser("add", help="add a user; prints its first API token on the last line")

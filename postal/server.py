@@ -13,12 +13,12 @@ from aiohttp import web
 
 from postal import logs
 from postal.app import create_app
-from postal.keys import pool_key, settings_key
+from postal.edge.keys import pool_key, settings_key
 from postal.services.setup import prepare_database
 from postal.services.views import Clock
 from postal.settings import Settings
 from postal.store.database import connect, create_pool, resolve_dsn
-from postal.workers import HANDLERS, notify, outbox, overdue, webhooks
+from postal.workers import HANDLERS, notify, outbox, overdue, webhooks, zalo
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,13 @@ def handler_args(settings: Settings) -> dict[str, Any]:
 async def _notify_ctx(app: web.Application) -> AsyncIterator[None]:
     """The citizen-notification sender, with its providers' HTTP session opened here and closed last."""
     async with notify.client_session(app[settings_key]) as session:
-        task = asyncio.create_task(notify.run(app[pool_key], app[settings_key], session))
+        tasks = [asyncio.create_task(notify.run(app[pool_key], app[settings_key], session)),
+                 asyncio.create_task(zalo.run(app[pool_key], app[settings_key], session))]
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def serve(settings: Settings, host: str, port: int, *, workers: bool = True) -> None:
@@ -117,6 +119,7 @@ async def run_workers_forever(settings: Settings) -> None:
         async with notify.client_session(settings) as session:
             await _until_stopped(asyncio.gather(
                 outbox.run(pool, HANDLERS), notify.run(pool, settings, session),
-                webhooks.run(pool, settings), overdue.run(pool, Clock(settings))))
+                webhooks.run(pool, settings), overdue.run(pool, Clock(settings)),
+                zalo.run(pool, settings, session)))
     finally:
         await pool.close()

@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     zns_templates: dict[str, str] = Field(default_factory=dict)
     sms_api_url: str | None = None
     sms_token: str = ""
+    # Zalo OA chatbot (SPEC §12): webhook signature, reply API, per-user limit, accepted clock skew.
+    zalo_app_id: str = ""
+    zalo_oa_secret: str = ""
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_access_token: str = ""
+    zalo_rate_limit: int = Field(default=10, ge=1)
+    zalo_rate_window_seconds: int = Field(default=60, ge=1)
+    zalo_max_skew_seconds: int = Field(default=300, ge=1, le=86400)
 
     @field_validator("s10_prefix")
     @classmethod

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from postal.domain.lifecycle import OPEN
 from postal.errors import FieldError, InvalidInput
 
-OPEN_STATUSES = frozenset({"created", "picked_up", "in_transit", "out_for_delivery", "delivery_failed"})
+OPEN_STATUSES = frozenset(s.value for s in OPEN)
 
 
 def is_overdue(status: str, due_date: date, today: date, delivered_on: date | None = None) -> bool:

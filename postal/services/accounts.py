@@ -227,7 +227,7 @@ async def login_row(con: asyncpg.Connection, username: str) -> asyncpg.Record | 
     """The user row a sign-in checks (disabled ones too: they must cost the same work), or None."""
     if not _USERNAME_RE.fullmatch(username):
         return None
-    return await con.fetchrow("SELECT * FROM users WHERE username = $1", username)
+    return await store.find_user(con, username)
 
 
 def password_matches(row: asyncpg.Record | None, password: str) -> bool:

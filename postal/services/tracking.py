@@ -33,18 +33,11 @@ import asyncpg
 from postal.domain import codes
 from postal.domain.address import province_name, ward_name
 from postal.domain.deadlines import is_overdue
-from postal.domain.lifecycle import (
-    TRANSITIONS,
-    Direction,
-    Event,
-    Lang,
-    Status,
-    event_text,
-    status_text,
-    timeline_text,
-)
+from postal.domain.lifecycle import TRANSITIONS, Direction, Event, Status
 from postal.domain.masking import mask_name
+from postal.domain.network import parse_ip
 from postal.domain.signing import verify_code_sig
+from postal.domain.status_texts import Lang, event_text, status_text, timeline_text
 from postal.errors import InvalidInput, NotFound, RateLimited
 from postal.services.views import Clock
 from postal.settings import Settings
@@ -58,51 +51,15 @@ PURGE_PROBABILITY = 1 / 50
 """How often a lookup also deletes ended windows (opportunistic clean-up, no extra worker)."""
 
 _PHONE4_RE = re.compile(r"^[0-9]{4}$")
-IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 # ---------------------------------------------------------------------------
 # Who is asking
 
 
-def _ip(text: str | None) -> IpAddress | None:
-    try:
-        return ipaddress.ip_address((text or "").strip())
-    except ValueError:
-        return None
-
-
-def client_address(remote: str | None, forwarded_for: list[str], trusted_proxies: list[str]) -> str:
-    """The client's address: the direct peer, or — when the peer is a trusted proxy — the
-    right-most address of ``X-Forwarded-For`` that is not itself a trusted proxy.
-
-    Addresses left of an untrusted hop are client-written and ignored; an unreadable
-    hop stops the walk at the last trusted address seen.
-    """
-    networks: list[IpNetwork] = [ipaddress.ip_network(n, strict=False) for n in trusted_proxies]
-    peer = _ip(remote)
-    if peer is None:
-        return remote or "unknown"
-
-    def trusted(ip: IpAddress) -> bool:
-        return any(ip.version == n.version and ip in n for n in networks)
-
-    current = peer
-    hops = [h for header in forwarded_for for h in header.split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not trusted(current):
-            break
-        ip = _ip(hop)
-        if ip is None:
-            break
-        current = ip
-    return str(current)
-
-
 def client_bucket(address: str) -> str:
     """What is counted: an IPv4 address, or the /64 of an IPv6 one (a home or phone gets a whole /64)."""
-    ip = _ip(address)
+    ip = parse_ip(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:

@@ -8,7 +8,7 @@ import socket
 
 from aiohttp.test_utils import TestClient
 
-from postal.keys import pool_key
+from postal.edge.keys import pool_key
 from tests.integration.page_checks import search
 
 PASSWORD = "correct-horse-battery"

@@ -9,7 +9,8 @@ from html import unescape
 import asyncpg
 from aiohttp.test_utils import TestClient
 
-from postal.domain.lifecycle import Direction, Event, Status, event_text, status_text
+from postal.domain.lifecycle import Direction, Event, Status
+from postal.domain.status_texts import event_text, status_text
 from tests.integration.scan_helpers import create_shipment, walk
 
 PASSWORD = "correct-horse-battery"

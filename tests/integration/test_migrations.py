@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from postal.store.database import Migration, MigrationError, migrate, read_migrations
+from postal.errors import MigrationError
+from postal.store.database import Migration, migrate, read_migrations
 from tests.conftest import with_database
 
 

@@ -41,11 +41,11 @@ async def seed(db: asyncpg.Connection, today: date, overdue: int) -> None:
     for i in range(overdue + 3):
         status = "cancelled" if i == overdue + 1 else "delivered" if i == overdue + 2 else "picked_up"
         due = today if i == overdue else today - timedelta(days=1 + i % 5)
-        args.append((f"RA{90000000 + i:08d}VN", status, due))
+        args.append((f"RA{90000000 + i:08d}VN", status, due, f"D-{i}"))
     await db.executemany(
         "INSERT INTO shipments (tracking_code, direction, status, agency_code, post_office_code, dossier_code,"
         " citizen_name, citizen_phone, address_line, ward_code, province_code, due_date)"
-        " VALUES ($1, 'delivery', $2, 'AG-1', 'PO-1', 'D', 'Tên', '0912345678', 'Số 1', '08707', '25', $3)", args)
+         " VALUES ($1, 'delivery', $2, 'AG-1', 'PO-1', $4, 'Tên', '0912345678', 'Số 1', '08707', '25', $3)", args)
 
 
 async def test_two_loops_emit_once_per_shipment_and_due_date(world, db, dsn, settings):

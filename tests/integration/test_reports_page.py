@@ -24,7 +24,8 @@ async def test_the_report_page_shows_table_chart_late_list_and_csv(client, world
     assert "Báo cáo đúng hẹn" in html and 'id="nav-reports"' in html
     row = search(r'<tr data-agency="AG-1" data-direction="delivery">(.*?)</tr>', html, re.S).group(1)
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-    assert cells == ["AG-1", "Trả kết quả", "60,00 %", "8", "5", "3", "2", "96,00", "169,60", "37,50 %", "1", "1"]
+    assert cells == ["AG-1", "Trả kết quả", "60,00 %", "8", "5", "3", "2", "96,00", "169,60", "37,50 %", "1", "1",
+                     "0"]
     assert 'data-agency="AG-2"' not in html  # staff see their agency only
     # The chart: one bar per week of October (5 Mondays from 28/09), labelled in text.
     svg = search(r'<svg viewBox="0 0 640.*?</svg>', html, re.S).group(0)

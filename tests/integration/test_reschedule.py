@@ -81,9 +81,10 @@ async def test_twice_keeps_both_and_the_letter_shows_the_latest(client, world, d
     assert await db.fetchval("SELECT original_due_date FROM shipments WHERE tracking_code = $1", code) == PAST_DUE
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE topic = 'notification.late'") == 2
 
+    dossier_code = await db.fetchval("SELECT dossier_code FROM shipments WHERE tracking_code = $1", code)
     text = await pdf_text(await client.get(f"{API}/{code}/apology.pdf", headers=world.auth("staff1")))
     for expected in ("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Kính gửi: Ông/Bà Nguyễn Thị Hồng Nhung",
-                     "000.00.15.H62-260315-0012", "Cấp đổi giấy phép lái xe", vn(PAST_DUE.isoformat()), vn(day(10)),
+                     dossier_code, "Cấp đổi giấy phép lái xe", vn(PAST_DUE.isoformat()), vn(day(10)),
                      "Lý do thứ hai: chờ kết quả xác minh.", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG PHÚ THỌ",
                      "ĐẠI DIỆN CƠ QUAN", f"Phú Thọ, ngày {TODAY:%d} tháng {TODAY:%m} năm {TODAY:%Y}"):
         assert expected in text, expected

@@ -134,7 +134,8 @@ async def test_logout(client, world):
 
 
 async def test_item_timeline_reads_in_vietnamese(client, world, db):
-    from postal.domain.lifecycle import Event, event_text
+    from postal.domain.lifecycle import Event
+    from postal.domain.status_texts import event_text
     from tests.integration.payloads import create_body
 
     created = await client.post("/api/v1/shipments", json=create_body(), headers=world.auth("staff1"))

@@ -8,8 +8,9 @@ from pytest_aiohttp import AiohttpClient
 
 from postal.api.schemas import Problem
 from postal.api.tracking import TrackOut
-from postal.domain.lifecycle import Status, status_text
+from postal.domain.lifecycle import Status
 from postal.domain.signing import sign_code
+from postal.domain.status_texts import status_text
 from postal.settings import Settings
 from tests.integration import tracking_support as ts
 

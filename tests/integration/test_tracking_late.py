@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
 from postal.app import create_app
-from postal.domain.lifecycle import STATUS_TEXT_EN, STATUS_TEXT_VI
+from postal.domain.status_texts import STATUS_TEXT_EN, STATUS_TEXT_VI
 from postal.settings import Settings
 from tests.integration import tracking_support as ts
 from tests.integration.scan_helpers import backdate, delivery_proof, scan, scan_body, walk

@@ -9,8 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
-from postal.api.webhooks import resolve_key
 from postal.app import create_app
+from postal.edge.keys import resolve_key
 from postal.services.webhooks import Resolve
 from postal.settings import Settings
 from tests.integration.webhook_support import API, FakeDNS, subscribe

@@ -15,8 +15,8 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver
 from aiohttp.test_utils import TestServer
 
-from postal.api.webhooks import resolve_key
 from postal.app import create_app
+from postal.edge.keys import resolve_key
 from postal.services.webhooks import Resolve
 from postal.settings import Settings
 from postal.store.database import create_pool
