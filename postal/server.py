@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from aiohttp import web
@@ -90,15 +91,36 @@ async def serve(settings: Settings, host: str, port: int, *, workers: bool = Tru
         await runner.cleanup()
 
 
+async def _until_stopped(work: Awaitable[object]) -> None:
+    """Run ``work`` until SIGTERM or SIGINT, then cancel it: a supervisor's stop is a clean exit (code 0)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        stopping.cancel()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if stop.is_set():
+        log.info("worker stopped")
+
+
 async def run_workers_forever(settings: Settings) -> None:
-    """Run the background workers alone (``postal serve --no-workers`` elsewhere)."""
+    """Run the background workers alone (``postal serve --no-workers`` elsewhere) until SIGTERM/SIGINT."""
     logs.configure(settings.log_level)
     pool = await create_pool(await _prepare(settings), settings)
     try:
         async with notify.client_session(settings) as session:
-            await asyncio.gather(outbox.run(pool, HANDLERS), notify.run(pool, settings, session),
-                                 webhooks.run(pool, settings), overdue.run(pool, Clock(settings)),
-                                 zalo.run(pool, settings, session),
-                                 carriers.run(pool, settings))
+            await _until_stopped(asyncio.gather(
+                outbox.run(pool, HANDLERS), notify.run(pool, settings, session),
+                webhooks.run(pool, settings), overdue.run(pool, Clock(settings)),
+                zalo.run(pool, settings, session), carriers.run(pool, settings)))
     finally:
         await pool.close()

@@ -42,11 +42,6 @@ def check_new_due_date(new_date: date, current_due: date, today: date) -> None:
     raise InvalidInput(message, errors=[FieldError("new_date", message)])
 
 
-def is_on_time(handed_over_on: date, original_due: date) -> bool:
-    """A handover counts as on time on or before the due date first promised (local days)."""
-    return handed_over_on <= original_due
-
-
 def percent(part: int, whole: int) -> Decimal | None:
     """``part`` of ``whole`` in percent, two decimals rounded half up (``99.49``); None when ``whole`` is 0."""
     if whole == 0:

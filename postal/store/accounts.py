@@ -76,10 +76,6 @@ async def user_by_username(con: asyncpg.Connection, username: str) -> asyncpg.Re
     return row
 
 
-async def set_password(con: asyncpg.Connection, user_id: int, password_hash: str) -> None:
-    await con.execute("UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash)
-
-
 async def insert_token(con: asyncpg.Connection, user_id: int, token_hash: bytes, prefix: str | None = None) -> None:
     await con.execute("INSERT INTO api_tokens (user_id, token_hash, token_prefix) VALUES ($1, $2, $3)",
                       user_id, token_hash, prefix)

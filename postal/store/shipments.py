@@ -302,14 +302,6 @@ async def add_outbox(con: asyncpg.Connection, topic: str, shipment_id: int | Non
     )
 
 
-async def record_print(con: asyncpg.Connection, shipment_ids: list[int], document: str, user_id: int) -> None:
-    """Log who printed which document for which shipments."""
-    await con.executemany(
-        "INSERT INTO print_log (shipment_id, document, user_id) VALUES ($1, $2, $3)",
-        [(i, document, user_id) for i in shipment_ids],
-    )
-
-
 async def reset_verification_failures(con: asyncpg.Connection, shipment_id: int) -> int:
     """Clear the wrong-verification count; returns the count it had."""
     return int(await con.fetchval(

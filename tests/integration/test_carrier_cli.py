@@ -7,7 +7,7 @@ import asyncpg
 from tests.integration.test_cli import postal
 
 
-async def test_bind_and_unbind_a_post_office(settings, dsn) -> None:  # type: ignore[no-untyped-def]
+async def test_bind_and_unbind_a_post_office(settings, dsn) -> None:
     added = postal(settings, "post-office", "add", "VP-09", "--name", "Bưu cục Tam Dương", "--province-code", "25",
                    "--carrier", "vnpost")
     assert added.returncode == 0, added.stderr

@@ -22,7 +22,7 @@ EVENTS = "/api/v1/carriers/vnpost/events"
 
 
 @pytest.fixture
-async def rig(settings, world, aiohttp_client, aiohttp_server) -> AsyncIterator[Rig]:  # type: ignore[no-untyped-def]
+async def rig(settings, world, aiohttp_client, aiohttp_server) -> AsyncIterator[Rig]:
     sim = Simulator(credentials=("postal", "pw", "C0001"))
     sim_server = await aiohttp_server(create_sim_app(sim))
     wired = wired_settings(settings, sim_server)
@@ -246,7 +246,7 @@ async def test_bearer_secret_and_bad_bodies(rig: Rig, world: Any) -> None:
     assert await world.db.fetchval("SELECT outcome FROM carrier_reports") == "no_order"
 
 
-async def test_no_secret_configured_refuses_everything(aiohttp_client, settings, world) -> None:  # type: ignore[no-untyped-def]
+async def test_no_secret_configured_refuses_everything(aiohttp_client, settings, world) -> None:
     client = await aiohttp_client(await create_app(settings))
     resp = await client.post(EVENTS, json={}, headers={"X-Callback-Secret": ""})
     assert resp.status == 401

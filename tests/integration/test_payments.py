@@ -15,7 +15,7 @@ async def _paid_body(code: str, reference: str = "FT26324123456", amount: int = 
     return {"tracking_code": code, "amount": amount, "paid_at": PAID_AT, "reference": reference}
 
 
-async def test_sixteen_concurrent_confirmations_record_one_payment(client, world) -> None:  # type: ignore[no-untyped-def]
+async def test_sixteen_concurrent_confirmations_record_one_payment(client, world) -> None:
     await set_bank(world.db, "AG-1", "970415", "0011001932418", "Trung tâm hành chính công Phú Thọ")
     code = await create_shipment(client, world, cod_amount=45000)
     body = await _paid_body(code.lower())
@@ -28,7 +28,7 @@ async def test_sixteen_concurrent_confirmations_record_one_payment(client, world
     assert await world.db.fetchval("SELECT count(*) FROM payments") == 1
 
 
-async def test_refusals(client, world) -> None:  # type: ignore[no-untyped-def]
+async def test_refusals(client, world) -> None:
     await set_bank(world.db, "AG-1", "970415", "0011001932418", "TT HCC PHU THO")
     code = await create_shipment(client, world, cod_amount=45000)
     free = await create_shipment(client, world)
@@ -54,7 +54,7 @@ async def test_refusals(client, world) -> None:  # type: ignore[no-untyped-def]
     assert await world.db.fetchval("SELECT count(*) FROM payments") == 1
 
 
-async def test_another_agencys_shipment_is_404(client, world) -> None:  # type: ignore[no-untyped-def]
+async def test_another_agencys_shipment_is_404(client, world) -> None:
     resp = await client.post("/api/v1/shipments", json={
         **(await _create_ag2_body()), "cod_amount": 10000}, headers=world.auth("staff2"))
     assert resp.status == 201, await resp.text()
@@ -73,7 +73,7 @@ async def _create_ag2_body() -> dict[str, Any]:
     return body
 
 
-async def test_sla_report_counts_online_payments(client, world) -> None:  # type: ignore[no-untyped-def]
+async def test_sla_report_counts_online_payments(client, world) -> None:
     from datetime import date, timedelta
 
     await set_bank(world.db, "AG-1", "970415", "0011001932418", "TT HCC PHU THO")

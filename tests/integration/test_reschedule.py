@@ -7,9 +7,13 @@ import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 
+from tests.conftest import World
 from tests.integration.scan_helpers import create_shipment, delivery_proof, scan, scan_body, walk
 
 API = "/api/v1/shipments"
@@ -25,17 +29,18 @@ def vn(iso: str) -> str:
     return date.fromisoformat(iso).strftime("%d/%m/%Y")
 
 
-async def reschedule(client, world, code, new_date, reason="Cần xác minh thêm với cơ quan cấp trước đây.",
-                     who="staff1"):
+async def reschedule(client: TestClient, world: World, code: str, new_date: str,
+                     reason: str = "Cần xác minh thêm với cơ quan cấp trước đây.",
+                     who: str = "staff1") -> ClientResponse:
     return await client.post(f"{API}/{code}/reschedule", json={"new_date": new_date, "reason": reason},
                              headers=world.auth(who))
 
 
-async def late_shipment(client, world) -> str:
+async def late_shipment(client: TestClient, world: World) -> str:
     return await create_shipment(client, world, **{"dossier.appointment_date": PAST_DUE.isoformat()})
 
 
-async def pdf_text(resp) -> str:
+async def pdf_text(resp: ClientResponse) -> str:
     assert resp.status == 200, await resp.text()
     assert resp.content_type == "application/pdf"
     reader = PdfReader(io.BytesIO(await resp.read()))
@@ -98,7 +103,7 @@ async def test_no_letter_before_a_reschedule(client, world):
     assert (await client.get(f"{API}/RA999999990VN/apology.pdf", headers=world.auth("staff1"))).status == 404
 
 
-async def _nothing_written(db, before):
+async def _nothing_written(db: asyncpg.Connection, before: tuple[int, int]) -> None:
     assert await db.fetchval("SELECT count(*) FROM shipment_events") == before[0]
     assert await db.fetchval("SELECT count(*) FROM outbox") == before[1]
 

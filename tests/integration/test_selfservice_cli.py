@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.integration.test_cli import postal
 
 
-async def test_set_bank_validates_and_stores(settings, world) -> None:  # type: ignore[no-untyped-def]
+async def test_set_bank_validates_and_stores(settings, world) -> None:
     ok = postal(settings, "agency", "set-bank", "AG-1", "--bin", "970415", "--account", "0011 0019 32418",
                 "--name", "Trung tâm Phục vụ hành chính công")
     assert ok.returncode == 0, ok.stderr
@@ -20,7 +20,7 @@ async def test_set_bank_validates_and_stores(settings, world) -> None:  # type: 
     assert unknown.returncode == 2
 
 
-async def test_demo_seeds_a_bank_account_and_a_paid_and_an_unpaid_cod_shipment(settings, db) -> None:  # type: ignore[no-untyped-def]
+async def test_demo_seeds_a_bank_account_and_a_paid_and_an_unpaid_cod_shipment(settings, db) -> None:
     first = postal(settings, "demo")
     assert first.returncode == 0, first.stderr
     assert "VietQR" in first.stdout and "zalo-sim" in first.stdout

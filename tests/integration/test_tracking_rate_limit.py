@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from postal.app import create_app
+from postal.settings import Settings
 from postal.store import tracking_rate
 from tests.integration import tracking_support as ts
 
@@ -15,14 +18,14 @@ BOB = {"X-Forwarded-For": "198.51.100.9"}
 
 
 @pytest.fixture
-def limited(settings):  # type: ignore[no-untyped-def]
+def limited(settings: Settings) -> Settings:
     """5 lookups an hour (a long window, so a burst never straddles two), behind a trusted proxy on 127.0.0.1."""
     return settings.model_copy(update={"track_rate_limit": 5, "track_rate_window_seconds": 3600,
                                        "trusted_proxies": ["127.0.0.1/32"]})
 
 
 @pytest.fixture
-async def app_client(aiohttp_client, limited):  # type: ignore[no-untyped-def]
+async def app_client(aiohttp_client: AiohttpClient, limited: Settings) -> TestClient:
     return await aiohttp_client(await create_app(limited))
 
 

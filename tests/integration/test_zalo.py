@@ -23,7 +23,7 @@ from tests.integration.zalo_support import (
 
 
 @pytest.fixture
-async def oa(aiohttp_server) -> Any:  # type: ignore[no-untyped-def]
+async def oa(aiohttp_server) -> Any:
     fake = FakeOA()
     server = await aiohttp_server(fake.app())
     fake.url = str(server.make_url("")).rstrip("/")  # type: ignore[attr-defined]
@@ -31,17 +31,17 @@ async def oa(aiohttp_server) -> Any:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def zsettings(settings, oa):  # type: ignore[no-untyped-def]
+def zsettings(settings, oa):
     return zalo_settings(settings, oa.url)
 
 
 @pytest.fixture
-async def zclient(aiohttp_client, zsettings):  # type: ignore[no-untyped-def]
+async def zclient(aiohttp_client, zsettings):
     return await aiohttp_client(await create_app(zsettings))
 
 
 @pytest.fixture
-async def pool(dsn, zsettings):  # type: ignore[no-untyped-def]
+async def pool(dsn, zsettings):
     p = await create_pool(dsn, zsettings)
     yield p
     await p.close()
@@ -55,7 +55,7 @@ async def _events(world: Any) -> int:
 # Signature
 
 
-async def test_signed_event_is_accepted_and_others_are_401(zclient, world) -> None:  # type: ignore[no-untyped-def]
+async def test_signed_event_is_accepted_and_others_are_401(zclient, world) -> None:
     raw, ts = event("xin chào")
     good = signature(raw, ts)
     ok = await zclient.post("/api/v1/zalo/events", data=raw, headers={"X-ZEvent-Signature": good})
@@ -88,7 +88,7 @@ async def test_signed_event_is_accepted_and_others_are_401(zclient, world) -> No
 # Lookups, subscription, unsubscribe
 
 
-async def test_code_lookup_answers_the_public_view(zclient, world, pool, zsettings, oa) -> None:  # type: ignore[no-untyped-def]
+async def test_code_lookup_answers_the_public_view(zclient, world, pool, zsettings, oa) -> None:
     code = await create_shipment(zclient, world)
     spaced = f"{code[:2].lower()} {code[2:6]} {code[6:11]} {code[11:].lower()}"
     started = time.monotonic()
@@ -105,7 +105,7 @@ async def test_code_lookup_answers_the_public_view(zclient, world, pool, zsettin
     assert await pump(pool, zsettings) == 0  # answered once
 
 
-async def test_subscription_then_one_message_per_status_change(zclient, world, pool, zsettings, oa) -> None:  # type: ignore[no-untyped-def]
+async def test_subscription_then_one_message_per_status_change(zclient, world, pool, zsettings, oa) -> None:
     code = await create_shipment(zclient, world)
     await post_event(zclient, f"{code} 5678", user="citizen-z")
     await pump(pool, zsettings)
@@ -123,7 +123,7 @@ async def test_subscription_then_one_message_per_status_change(zclient, world, p
     assert len(oa.texts("citizen-z")) == 2
 
 
-async def test_wrong_digits_show_only_the_public_view(zclient, world, pool, zsettings, oa) -> None:  # type: ignore[no-untyped-def]
+async def test_wrong_digits_show_only_the_public_view(zclient, world, pool, zsettings, oa) -> None:
     code = await create_shipment(zclient, world)
     await post_event(zclient, f"{code} 1111", user="guesser")
     await post_event(zclient, "RA999999990VN 5678", user="guesser")  # not a code we hold (or not valid)
@@ -134,7 +134,7 @@ async def test_wrong_digits_show_only_the_public_view(zclient, world, pool, zset
     assert await world.db.fetchval("SELECT count(*) FROM zalo_subscriptions") == 0
 
 
-async def test_unsubscribe_stops_updates(zclient, world, pool, zsettings, oa) -> None:  # type: ignore[no-untyped-def]
+async def test_unsubscribe_stops_updates(zclient, world, pool, zsettings, oa) -> None:
     code = await create_shipment(zclient, world)
     await post_event(zclient, f"{code} 5678", user="u-unsub")
     await post_event(zclient, f"Huỷ {code.lower()}", user="u-unsub")
@@ -146,7 +146,7 @@ async def test_unsubscribe_stops_updates(zclient, world, pool, zsettings, oa) ->
     assert len(oa.texts("u-unsub")) == 2
 
 
-async def test_anything_else_gets_help(zclient, world, pool, zsettings, oa) -> None:  # type: ignore[no-untyped-def]
+async def test_anything_else_gets_help(zclient, world, pool, zsettings, oa) -> None:
     await post_event(zclient, "alo", user="u-help")
     await pump(pool, zsettings)
     assert "RA123456785VN" in oa.texts("u-help")[0]
@@ -156,7 +156,7 @@ async def test_anything_else_gets_help(zclient, world, pool, zsettings, oa) -> N
 # Rate limit and duplicates
 
 
-async def test_rate_limit_per_user(zclient, world, pool, zsettings, oa) -> None:  # type: ignore[no-untyped-def]
+async def test_rate_limit_per_user(zclient, world, pool, zsettings, oa) -> None:
     for _ in range(13):
         assert (await post_event(zclient, "alo", user="chatty")).status == 200
     await post_event(zclient, "alo", user="calm")
@@ -166,7 +166,7 @@ async def test_rate_limit_per_user(zclient, world, pool, zsettings, oa) -> None:
     assert len(oa.texts("calm")) == 1
 
 
-async def test_wrong_digits_weigh_in_the_rate_limit(zclient, world, pool, zsettings, oa) -> None:  # type: ignore[no-untyped-def]
+async def test_wrong_digits_weigh_in_the_rate_limit(zclient, world, pool, zsettings, oa) -> None:
     code = await create_shipment(zclient, world)
     await post_event(zclient, f"{code} 0000", user="g")
     await post_event(zclient, f"{code} 0001", user="g")
@@ -177,7 +177,7 @@ async def test_wrong_digits_weigh_in_the_rate_limit(zclient, world, pool, zsetti
     assert await world.db.fetchval("SELECT count(*) FROM zalo_subscriptions") == 0
 
 
-async def test_duplicate_event_ids_are_answered_once(aiohttp_client, zclient, world, pool, zsettings,  # type: ignore[no-untyped-def]
+async def test_duplicate_event_ids_are_answered_once(aiohttp_client, zclient, world, pool, zsettings,
                                                      oa) -> None:
     code = await create_shipment(zclient, world)
     other = await aiohttp_client(await create_app(zsettings))  # a second process: its own app and pool
