@@ -393,6 +393,7 @@
         if (res.queued) {
           itemMessage(res, code);
           form.hidden = true;          // recorded on the device: never record the handover twice
+          document.querySelectorAll("button.action").forEach(function (b) { b.disabled = true; });
           updateBar();
           return;
         }
