@@ -3,6 +3,7 @@ with the events the courier may record now."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -21,6 +22,14 @@ from postal.store import scans as store
 from postal.store import shipments as shipments_store
 
 MAX_COURIER_ITEMS = 300
+MAX_SEARCHED_ITEMS = 5000
+"""With ``q``, the open items looked through (one post office's open work) before keeping 300."""
+
+
+def fold(text: str) -> str:
+    """Text folded for search: lower case, no diacritics, ``đ`` → ``d`` (``courier.js`` folds the same way)."""
+    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 def _item_view(row: asyncpg.Record, clock: Clock) -> dict[str, Any]:
@@ -36,15 +45,21 @@ def _item_view(row: asyncpg.Record, clock: Clock) -> dict[str, Any]:
                                            province_name(row["province_code"]))),
         "dossier_code": row["dossier_code"], "procedure_name": row["procedure_name"],
         "cod_amount": row["cod_amount"], "note": row["note"],
+        "search": fold(" ".join(str(row[k] or "") for k in (
+            "tracking_code", "citizen_name", "citizen_phone", "address_line", "dossier_code", "procedure_name"))),
     }
 
 
-async def courier_items(pool: asyncpg.Pool, principal: Principal, clock: Clock) -> list[dict[str, Any]]:
-    """Today's work of the courier's post office: its open shipments, the most urgent first."""
+async def courier_items(pool: asyncpg.Pool, principal: Principal, clock: Clock, q: str = "") -> list[dict[str, Any]]:
+    """Today's work of the courier's post office: its open shipments, the most urgent first; with ``q``
+    only those whose code, name, phone, address or dossier contain it (case and accents ignored)."""
     principal.require(*RECORDERS)
+    words = fold(q).split()
     async with pool.acquire() as con:
-        rows = await store.open_items(con, str(principal.post_office_code), MAX_COURIER_ITEMS)
-    return [_item_view(r, clock) for r in rows]
+        rows = await store.open_items(con, str(principal.post_office_code),
+                                      MAX_SEARCHED_ITEMS if words else MAX_COURIER_ITEMS)
+    items = (_item_view(r, clock) for r in rows)
+    return [i for i in items if all(w in i["search"] for w in words)][:MAX_COURIER_ITEMS]
 
 
 async def courier_item(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:

@@ -25,6 +25,8 @@ Decisions written down here (they are part of the API contract):
 - **Outbox**: every applied event writes ``shipment.status_changed`` in the same transaction.
 - **Failed delivery** (``delivery_failed``) needs a ``reason_code`` from :data:`FAILURE_REASONS`
   (``other`` also needs a ``note``).
+- **Collected papers and money** (``documents_checked``, ``proof.cod_collected``): see
+  :mod:`postal.services.collection`.
 - **Batch**: items are applied in the order given (an offline device's queue is in order), each in
   its own transaction, so one bad item never blocks the others.
 """
@@ -49,6 +51,7 @@ from postal.domain.lifecycle import TERMINAL, Direction, Event, ShipmentState, S
 from postal.domain.signing import parse_qr_payload, verify_code_sig
 from postal.domain.status_texts import status_text
 from postal.errors import Conflict, PostalError, VerificationFailed
+from postal.services.collection import MAX_DOCUMENTS, DocumentCheckIn, cod_details, documents_details
 from postal.services.handover import (
     check_proof_text,
     count_failure,
@@ -97,6 +100,9 @@ class ProofIn(_In):
     relationship: str | None = Field(default=None, max_length=20, description="self | authorized")
     authorization_number: str | None = Field(default=None, max_length=200)
     verification: VerificationIn | None = None
+    cod_collected: bool | None = Field(
+        default=None, description="Đã thu đủ tiền thu hộ (khi cod_amount > 0); false bị từ chối; thiếu: chưa xác nhận",
+    )
 
 
 class ScanIn(_In):
@@ -115,6 +121,10 @@ class ScanIn(_In):
     reason_code: str | None = Field(default=None, max_length=40,
                                     description="Bắt buộc khi 'delivery_failed': " + ", ".join(FAILURE_REASONS))
     note: str | None = Field(default=None, max_length=1000)
+    documents_checked: list[DocumentCheckIn] | None = Field(
+        default=None, max_length=MAX_DOCUMENTS,
+        description="Chỉ với 'picked_up': giấy tờ bưu tá đã kiểm khi thu gom, mỗi mục {name, kind, count, present}",
+    )
 
 
 class ScanBatchIn(_In):
@@ -178,7 +188,7 @@ def _base_details(scan: ScanIn) -> dict[str, Any]:
         details |= {"reason_code": scan.reason_code, "reason_text": FAILURE_REASONS[scan.reason_code]}
     elif scan.reason_code is not None:
         raise codes.invalid("reason_code", "Chỉ dùng reason_code với sự kiện 'delivery_failed'.")
-    return details
+    return details | documents_details(scan.event.value, scan.documents_checked)
 
 
 # ---------------------------------------------------------------------------
@@ -208,9 +218,10 @@ def _plan(row: asyncpg.Record, scan: ScanIn, details: dict[str, Any], principal:
     elif scan.event is Event.delivered:
         proof = validate_proof(direction, scan.proof.model_dump(exclude_none=True) if scan.proof else None)
         check_proof_text(proof)
+        cod = cod_details(row["cod_amount"], scan.proof.cod_collected if scan.proof else None)  # before counting
         if direction is Direction.delivery and not late:
             verify_recipient(row, proof, clock)
-        details = details | proof_details(direction, proof, verified=not late)
+        details = details | proof_details(direction, proof, verified=not late) | cod
     write = store.ScanWrite(
         shipment_id=row["id"], event=scan.event.value, occurred_at=scan.occurred_at,
         actor_user_id=principal.user_id, post_office_code=str(principal.post_office_code),

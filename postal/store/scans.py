@@ -28,7 +28,7 @@ CLIENT_EVENT_ID_UNIQUE = "shipment_events_client_event_id_key"
 # Timeline notes (``rescheduled``) are staff entries at server time: they never make a scan "late".
 _ROW_COLUMNS = (
     "s.id, s.tracking_code, s.direction, s.status, s.failed_attempts, s.verification_failures,"
-    " s.citizen_id_number, s.otp_hash, s.otp_expires_at, s.agency_code, s.post_office_code,"
+    " s.citizen_id_number, s.otp_hash, s.otp_expires_at, s.agency_code, s.post_office_code, s.cod_amount,"
     " GREATEST(s.last_applied_at, (SELECT e.occurred_at FROM shipment_events e"
     "   WHERE e.shipment_id = s.id AND e.applied AND e.event <> 'rescheduled'"
     "   ORDER BY e.occurred_at DESC LIMIT 1)) AS newest_applied,"

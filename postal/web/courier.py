@@ -21,6 +21,11 @@ from postal.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from postal.services import courier, payments, photos, recording
 from postal.services.views import Clock
 from postal.web.login import login_redirect, page_session
+from postal.web.texts import STATUS_LABELS
+
+# The list's groups, the most pressing work first; statuses not named here follow in their own groups.
+GROUP_ORDER = ("out_for_delivery", "delivery_failed", "in_transit", "picked_up", "created")
+MAX_QUERY = 100
 
 
 async def _courier(request: web.Request) -> tuple[Principal, str]:
@@ -43,12 +48,22 @@ def _clock(request: web.Request) -> Clock:
     return request.app[clock_key]
 
 
+def _groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items grouped by status (names from :mod:`postal.web.texts`, as on the staff pages)."""
+    order = [s for s in GROUP_ORDER if any(i["status"] == s for i in items)]
+    order += sorted({i["status"] for i in items} - set(order))
+    return [{"status": s, "label": STATUS_LABELS.get(s, s), "items": [i for i in items if i["status"] == s]}
+            for s in order]
+
+
 async def home(request: web.Request) -> web.Response:
-    """Today's items of the courier's post office, the scan box and the offline queue."""
+    """Today's items of the courier's post office grouped by status, the search, the scan box and
+    the offline queue. ``?q=`` filters on the server (works without JavaScript)."""
     principal, csrf = await _courier(request)
-    items = await courier.courier_items(request.app[pool_key], principal, _clock(request))
+    q = " ".join(request.query.get("q", "").split())[:MAX_QUERY]
+    items = await courier.courier_items(request.app[pool_key], principal, _clock(request), q)
     return _render(request, "courier.html", {
-        "principal": principal, "csrf": csrf, "items": items,
+        "principal": principal, "csrf": csrf, "items": items, "groups": _groups(items), "q": q,
         "overdue_count": sum(1 for i in items if i["overdue"]),
         "reasons": recording.FAILURE_REASONS,
     })

@@ -1,5 +1,7 @@
-/* The courier's page: scan box (typing, handheld scanner, camera or photo), item actions, proof of
- * delivery, and an offline queue in localStorage synced through /api/v1/scans/batch.
+/* The courier's page: scan box (typing, handheld scanner, camera or photo), the list's search, item
+ * actions (papers ticked at pickup, cash confirmed at delivery), proof of delivery, and an offline queue
+ * in localStorage synced through /api/v1/scans/batch; signatures and photos wait in courier_outbox.js
+ * until their scan is stored.
  *
  * Every scan gets its client_event_id on the device, so sending it twice (a retry after a lost
  * answer, a sync after a timeout) is answered with the stored event, never a duplicate.
@@ -14,6 +16,8 @@
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrf = csrfMeta ? csrfMeta.content : "";
   var syncing = false;
+  var inflight = {};   // client_event_ids being sent straight to /api/v1/scans right now
+  var outbox = window.postalOutbox;
 
   function $(id) { return document.getElementById(id); }
 
@@ -63,10 +67,12 @@
     var bar = $("sync-bar");
     if (!bar) { return; }
     var n = load(QUEUE_KEY).length;
+    var files = outbox ? outbox.pending() : 0;
     $("queue-count").textContent = String(n);
+    $("attach-count").textContent = String(files);
     $("net-state").textContent = navigator.onLine ? "Có mạng" : "Mất mạng — quét vẫn được lưu trên máy";
     bar.classList.toggle("offline", !navigator.onLine);
-    bar.hidden = navigator.onLine && n === 0;
+    bar.hidden = navigator.onLine && n === 0 && files === 0;
     padForBar();
     renderFailed();
   }
@@ -97,8 +103,30 @@
     updateBar();
   }
 
+  function busyIds() {
+    var busy = {};
+    load(QUEUE_KEY).forEach(function (s) { busy[s.client_event_id] = true; });
+    Object.keys(inflight).forEach(function (id) { busy[id] = true; });
+    return busy;
+  }
+
+  /* Upload the signatures and photos whose scans the server has answered (see courier_outbox.js). */
+  function flushAttachments() {
+    if (!outbox || !navigator.onLine) { updateBar(); return Promise.resolve(null); }
+    return outbox.flush(busyIds(), csrf).then(function (r) {
+      var failed = load(FAILED_KEY);
+      r.refused.forEach(function (f) {
+        failed.push({ code: "", event: f.kind === "signature" ? "chữ ký" : "ảnh", detail: "máy chủ không nhận (lỗi " + f.status + ")" });
+      });
+      if (r.refused.length) { save(FAILED_KEY, failed); }
+      updateBar();
+      return r;
+    });
+  }
+
   function sync() {
     var q = load(QUEUE_KEY);
+    if (!syncing && q.length === 0 && navigator.onLine) { return flushAttachments(); }
     if (syncing || q.length === 0 || !navigator.onLine) { updateBar(); return Promise.resolve(); }
     syncing = true;
     var sent = q.slice(0, BATCH_MAX);
@@ -115,6 +143,7 @@
         else if (r.status >= 400 && r.status < 500) {
           done[s.client_event_id] = true;
           failed.push({ code: s.code, event: s.event, detail: problemText(r.error, r.status) });
+          if (outbox) { outbox.drop(s.client_event_id); }  // its event will never exist
         }
       });
       save(FAILED_KEY, failed);
@@ -122,7 +151,7 @@
       var left = load(QUEUE_KEY).length;
       say($("scan-message"), left ? "Đã gửi một phần, còn " + left + " lần quét chờ gửi." : "Đã đồng bộ các lần quét ngoại tuyến.", left ? "" : "ok");
     }).catch(function () { /* still offline: retried later */ })
-      .then(function () { syncing = false; updateBar(); });
+      .then(function () { syncing = false; return flushAttachments(); });
   }
 
   /* Record one scan: straight to the API when online and nothing waits, else into the queue. */
@@ -132,10 +161,12 @@
       sync();
       return Promise.resolve({ queued: true });
     }
+    inflight[scan.client_event_id] = true;
     return postJSON("/api/v1/scans", scan).then(function (res) {
       if (res.status >= 500) { enqueue(scan); return { queued: true }; }
       return res;
-    }).catch(function () { enqueue(scan); return { queued: true }; });
+    }).catch(function () { enqueue(scan); return { queued: true }; })
+      .then(function (res) { delete inflight[scan.client_event_id]; return res; });
   }
 
   function newScan(code, event, extra) {
@@ -269,9 +300,11 @@
     document.querySelectorAll("button.action").forEach(function (btn) {
       btn.addEventListener("click", function () {
         var event = btn.getAttribute("data-event");
+        var pickup = $("pickup-form");
         $("failed-form").hidden = event !== "delivery_failed";
         $("proof-form").hidden = event !== "delivered";
-        if (event === "delivery_failed" || event === "delivered") { return; }
+        if (pickup) { pickup.hidden = event !== "picked_up"; }
+        if (event === "delivery_failed" || event === "delivered" || (event === "picked_up" && pickup)) { return; }
         btn.disabled = true;
         record(newScan(code, event)).then(function (res) {
           btn.disabled = false;
@@ -280,7 +313,10 @@
       });
     });
     document.querySelectorAll(".cancel-sub").forEach(function (b) {
-      b.addEventListener("click", function () { $("failed-form").hidden = true; $("proof-form").hidden = true; });
+      b.addEventListener("click", function () {
+        $("failed-form").hidden = true; $("proof-form").hidden = true;
+        if ($("pickup-form")) { $("pickup-form").hidden = true; }
+      });
     });
     $("failed-form").addEventListener("submit", function (ev) {
       ev.preventDefault();
@@ -291,7 +327,38 @@
         if (itemMessage(res, code)) { reloadSoon(); }
       });
     });
+    setupPickup(code);
     setupProof(code, direction);
+  }
+
+  /* Pickup: the papers of the order's list, ticked as the courier finds them, go with the picked_up scan. */
+  function setupPickup(code) {
+    var form = $("pickup-form");
+    if (!form) { return; }
+    var boxes = form.querySelectorAll("input.doc-check");
+    function summary() {
+      var ticked = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
+      var missing = boxes.length - ticked;
+      say($("docs-summary"), "Đã nhận " + ticked + "/" + boxes.length + " giấy tờ" +
+          (missing ? " — thiếu " + missing + ": vẫn ghi nhận được, danh sách thiếu được lưu cùng sự kiện." : "."),
+          missing ? "warn" : "ok");
+    }
+    boxes.forEach(function (b) { b.addEventListener("change", summary); });
+    summary();
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var docs = Array.prototype.map.call(boxes, function (b) {
+        return { name: b.getAttribute("data-name"), kind: b.getAttribute("data-kind"),
+                 count: parseInt(b.getAttribute("data-count"), 10) || 1, present: b.checked };
+      });
+      var submit = form.querySelector("button[type=submit]");
+      submit.disabled = true;
+      record(newScan(code, "picked_up", { documents_checked: docs })).then(function (res) {
+        if (itemMessage(res, code)) { reloadSoon(); return; }
+        submit.disabled = !!res.queued;  // queued: recorded on the device, do not record it twice
+        if (res.queued) { form.hidden = true; }
+      });
+    });
   }
 
   function setupProof(code, direction) {
@@ -312,29 +379,49 @@
         proof.verification = { method: form.querySelector('input[name="method"]:checked').value,
                                value: $("verification-value").value.trim() };
       }
+      var cod = $("cod-collected");
+      if (cod) {
+        if (!cod.checked) { say($("action-message"), "Hãy thu tiền thu hộ và đánh dấu \"Tôi đã thu đủ\" trước khi giao.", "error"); cod.focus(); return; }
+        proof.cod_collected = true;
+      }
       var scan = newScan(code, "delivered", { proof: proof });
-      record(scan).then(function (res) {
-        if (!itemMessage(res, code)) { return; }
-        attachAll(scan.client_event_id, pad).then(reloadSoon);
+      var submit = form.querySelector("button[type=submit]");
+      submit.disabled = true;
+      inflight[scan.client_event_id] = true;  // its attachments wait until the scan is answered
+      keepAttachments(scan.client_event_id, pad).then(function () { return record(scan); }).then(function (res) {
+        delete inflight[scan.client_event_id];
+        if (res.queued) {
+          itemMessage(res, code);
+          form.hidden = true;          // recorded on the device: never record the handover twice
+          document.querySelectorAll("button.action").forEach(function (b) { b.disabled = true; });
+          updateBar();
+          return;
+        }
+        submit.disabled = false;
+        if (!itemMessage(res, code)) {
+          if (outbox) { outbox.drop(scan.client_event_id).then(updateBar); }  // refused: a new try gets a new id
+          return;
+        }
+        flushAttachments().then(function (r) {
+          if (r && r.left) { say($("action-message"), "Đã giao; chữ ký/ảnh sẽ được gửi khi có mạng.", ""); }
+          reloadSoon();
+        });
       });
     });
   }
 
-  function attachAll(clientEventId, pad) {
-    var uploads = [];
-    if (!pad.isEmpty()) { uploads.push(pad.blob().then(function (b) { return upload(clientEventId, "signature", b); })); }
+  /* Keep the signature and photo on the device, keyed by the scan; a failure here only loses them, never the scan. */
+  function keepAttachments(clientEventId, pad) {
+    var jobs = [];
+    if (!outbox) { return Promise.resolve(); }
+    if (!pad.isEmpty()) {
+      jobs.push(pad.blob().then(function (b) { return outbox.put(clientEventId, "signature", b); }));
+    }
     var photo = $("proof-photo").files[0];
-    if (photo) { uploads.push(shrink(photo).then(function (b) { return upload(clientEventId, "photo", b); })); }
-    return Promise.all(uploads).catch(function () {
-      say($("action-message"), "Đã giao, nhưng chưa gửi được chữ ký/ảnh.", "error");
-    });
-  }
-
-  function upload(clientEventId, kind, blob) {
-    return fetch("/api/v1/scans/" + clientEventId + "/attachment?kind=" + kind, {
-      method: "POST", credentials: "same-origin",
-      headers: { "X-CSRF-Token": csrf, "Content-Type": blob.type || "application/octet-stream" }, body: blob,
-    });
+    if (photo) { jobs.push(shrink(photo).then(function (b) { return outbox.put(clientEventId, "photo", b); })); }
+    return Promise.all(jobs.map(function (j) {
+      return j.catch(function () { say($("action-message"), "Không lưu được chữ ký/ảnh trên máy (quá lớn hoặc hết chỗ).", "error"); });
+    }));
   }
 
   /* A phone photo scaled to at most 1600 px as JPEG, under the 2 MB attachment limit. */
@@ -388,9 +475,42 @@
     setupItem();
     var now = $("sync-now");
     if (now) { now.addEventListener("click", sync); }
+    if (outbox) { outbox.refresh().then(updateBar); }
     updateBar();
     sync();
     setInterval(sync, RETRY_MS);
   });
   window.postalCourier = { queue: function () { return load(QUEUE_KEY); }, sync: sync };
+
+  /* ---------------- the list's search (the form's ?q= does the same without JavaScript) ---------------- */
+
+  function fold(text) {
+    return text.toLowerCase().replace(/đ/g, "d").normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+
+  function setupSearch() {
+    var input = $("q");
+    if (!input) { return; }
+    function apply() {
+      var words = fold(input.value).split(/\s+/).filter(Boolean);
+      var shown = 0;
+      document.querySelectorAll("#work section.group").forEach(function (group) {
+        var n = 0;
+        group.querySelectorAll("li.item").forEach(function (li) {
+          var text = li.getAttribute("data-search") || "";
+          var match = words.every(function (w) { return text.indexOf(w) >= 0; });
+          li.hidden = !match;
+          if (match) { n += 1; }
+        });
+        group.querySelector(".group-count").textContent = String(n);
+        group.hidden = n === 0;
+        shown += n;
+      });
+      $("visible-count").textContent = String(shown);
+      $("no-match").hidden = shown > 0 || document.querySelectorAll("#work li.item").length === 0;
+    }
+    input.addEventListener("input", apply);
+    if (input.value) { apply(); }
+  }
+  document.addEventListener("DOMContentLoaded", setupSearch);
 }());
