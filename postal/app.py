@@ -14,7 +14,7 @@ from postal.api.routes import setup_api
 from postal.api.shipments import clock_key
 from postal.api.system import registry_key
 from postal.edge.middleware import HttpMetrics, make_middlewares
-from postal.keys import pool_key, settings_key
+from postal.keys import pool_key, settings_key, track_blocks_key
 from postal.services import printing
 from postal.services.accounts import TokenCache
 from postal.services.views import Clock
@@ -55,6 +55,7 @@ async def create_app(settings: Settings, *, dsn: str | None = None) -> web.Appli
     app[registry_key] = registry
     app[clock_key] = Clock(settings)
     app[token_cache_key] = TokenCache(settings.token_cache_seconds)
+    app[track_blocks_key] = {}
     app.cleanup_ctx.append(_pool_ctx(dsn))
     app.cleanup_ctx.append(_printing_ctx)
     setup_api(app)

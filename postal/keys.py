@@ -9,3 +9,5 @@ from postal.settings import Settings
 
 settings_key = web.AppKey("settings", Settings)
 pool_key = web.AppKey("pool", asyncpg.Pool)
+track_blocks_key: web.AppKey[dict[bytes, float]] = web.AppKey("track_blocks", dict)
+"""Tracking: clients this process knows are over their miss limit (see postal.services.tracking)."""

@@ -9,8 +9,8 @@ Choices where SPEC is silent:
   digits add ``recipient``; wrong ones answer 200 with the public view only.
 - ``s`` (the QR signature, case-insensitive): valid adds ``recipient``; forged,
   truncated or altered answers 200 with the public view only.
-- A wrong ``phone4`` or a forged ``s`` is a guess: it counts 5 lookups against the
-  client's limit instead of 1 (see :mod:`postal.services.tracking`).
+- Only misses count against the client's limit: an unknown well-formed code counts 1, a wrong
+  ``phone4`` or a forged ``s`` counts 5; hits on valid codes are free (see :mod:`postal.services.tracking`).
 - ``lang=en`` gives English ``status_text``; Vietnamese is the default.
 - ``Cache-Control: no-store``: the answer may carry the masked recipient.
 """
@@ -27,7 +27,7 @@ from postal.api.shipments import clock_key, json_response
 from postal.api.validation import parse_query
 from postal.edge.headers import PRIVATE_HEADERS
 from postal.edge.session import client_address
-from postal.keys import pool_key
+from postal.keys import pool_key, track_blocks_key
 from postal.services import tracking
 
 
@@ -96,7 +96,7 @@ async def track(request: web.Request) -> web.Response:
         code=request.match_info["code"], client=client_address(request), sig=query.s,
         phone4=tracking.normalize_phone4(query.phone4), lang=query.lang,
     )
-    view = await tracking.track(request.app[pool_key], request.app[clock_key], lookup)
+    view = await tracking.track(request.app[pool_key], request.app[clock_key], lookup, request.app[track_blocks_key])
     return json_response(view, headers=PRIVATE_HEADERS)
 
 
