@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import Gauge
 
 from postal import logs
+from postal.api.system import registry_key
 from postal.app import create_app
 from postal.keys import pool_key, settings_key
 from postal.services.setup import prepare_database
@@ -67,20 +70,33 @@ async def _notify_ctx(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
-async def serve(settings: Settings, host: str, port: int, *, workers: bool = True) -> None:
-    """Migrate, then serve the pages and the API until interrupted."""
+async def serve(settings: Settings, host: str, port: int, *, workers: bool = True, processes: int = 1) -> None:
+    """Migrate, then serve the pages and the API until interrupted (``processes`` > 1: see :mod:`postal.multi`)."""
     logs.configure(settings.log_level)
     settings = settings.listening_on(host, port)
     dsn = await _prepare(settings)
+    if processes > 1:
+        from postal.multi import serve_processes
+
+        await serve_processes(settings, dsn, host, port, processes=processes, workers=workers)
+        return
+    await serve_prepared(settings, dsn, host, port, workers=workers)
+
+
+async def serve_prepared(settings: Settings, dsn: str, host: str, port: int, *, workers: bool,
+                         reuse_port: bool = False, index: int = 0) -> None:
+    """Serve on a migrated database until interrupted; ``reuse_port`` lets sibling processes share the port."""
     app = await create_app(settings, dsn=dsn)
+    Gauge("postal_serve_process", "This serving process (pid, index among --processes)", ["pid", "index"],
+          registry=app[registry_key]).labels(str(os.getpid()), str(index)).set(1)
     if workers:
         app.cleanup_ctx.append(_workers_ctx)
         app.cleanup_ctx.append(_notify_ctx)
     runner = web.AppRunner(app, access_log=None, **handler_args(settings))
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
     log.info("serving", extra={"url": f"http://{host}:{port}", "public_url": settings.public_url,
-                               "workers": workers})
+                               "workers": workers, "pid": os.getpid(), "index": index})
     try:
         await asyncio.Event().wait()
     finally:
