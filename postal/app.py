@@ -48,7 +48,8 @@ async def create_app(settings: Settings, *, dsn: str | None = None) -> web.Appli
     """The web application: API, pages, health and metrics. Background workers are started by the caller."""
     registry = CollectorRegistry()
     app = web.Application(
-        middlewares=[*make_middlewares(HttpMetrics(registry)), make_body_deadline(settings.body_timeout_seconds)],
+        middlewares=[*make_middlewares(HttpMetrics(registry), settings.access_log_sample),
+                     make_body_deadline(settings.body_timeout_seconds)],
         client_max_size=settings.max_body_bytes,
     )
     app[settings_key] = settings

@@ -28,7 +28,7 @@ def _child(settings: Settings, dsn: str, host: str, port: int, workers: bool, in
     """One serving process (runs in the spawned interpreter)."""
     from postal.server import serve_prepared
 
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, buffered=settings.log_buffered)
 
     async def main() -> None:
         server = asyncio.create_task(serve_prepared(settings, dsn, host, port, workers=workers, reuse_port=True,

@@ -72,7 +72,7 @@ async def _notify_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def serve(settings: Settings, host: str, port: int, *, workers: bool = True, processes: int = 1) -> None:
     """Migrate, then serve the pages and the API until interrupted (``processes`` > 1: see :mod:`postal.multi`)."""
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, buffered=settings.log_buffered)
     settings = settings.listening_on(host, port)
     dsn = await _prepare(settings)
     if processes > 1:
@@ -105,7 +105,7 @@ async def serve_prepared(settings: Settings, dsn: str, host: str, port: int, *, 
 
 async def run_workers_forever(settings: Settings) -> None:
     """Run the background workers alone (``postal serve --no-workers`` elsewhere)."""
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, buffered=settings.log_buffered)
     pool = await create_pool(await _prepare(settings), settings)
     try:
         async with notify.client_session(settings) as session:

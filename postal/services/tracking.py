@@ -94,6 +94,8 @@ def client_address(remote: str | None, forwarded_for: list[str], trusted_proxies
     Addresses left of an untrusted hop are client-written and ignored; an unreadable
     hop stops the walk at the last trusted address seen.
     """
+    if not trusted_proxies:  # the common case needs no parsing at all
+        return remote or "unknown"
     networks = _networks(tuple(trusted_proxies))
     peer = _ip(remote)
     if peer is None:
@@ -124,6 +126,7 @@ def client_bucket(address: str) -> str:
     return address
 
 
+@functools.lru_cache(maxsize=8192)
 def _client_hash(address: str, key: bytes) -> bytes:
     """A keyed hash of the client bucket, so the counters table holds no addresses."""
     return hmac.new(key, b"postal-rate:" + client_bucket(address).encode(), hashlib.sha256).digest()[:16]
