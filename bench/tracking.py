@@ -31,11 +31,12 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 import asyncpg
 
-from bench.scans import bench_database, free_port, postal_env, process, server_dsn, wait_ready
+from bench.scans import bench_database, cpu_seconds, free_port, postal_env, process, server_dsn, wait_ready
 
 SHIPMENTS = 3000
 CONCURRENCY = 50
@@ -71,7 +72,12 @@ async def bare_app(dsn: str) -> object:
     """The baseline: the same two reads, JSON out, nothing else."""
     from aiohttp import web
 
-    pool = await asyncpg.create_pool(dsn, min_size=POOL_SIZE, max_size=POOL_SIZE, server_settings={"timezone": "UTC"})
+    async def reset(con: asyncpg.Connection) -> None:  # the same release as postal's pool: no extra round trip
+        if con.is_in_transaction():
+            await con.execute("ROLLBACK")
+
+    pool = await asyncpg.create_pool(dsn, min_size=POOL_SIZE, max_size=POOL_SIZE, reset=reset,
+                                     server_settings={"timezone": "UTC"})
 
     async def track(request: web.Request) -> web.Response:
         async with pool.acquire() as con:
@@ -113,10 +119,12 @@ class Result:
     requests: int
     errors: int
     tool: str
+    cpu_ms: float = 0.0
 
     def line(self) -> str:
         return (f"{self.name:9} {self.rate:8.0f} req/s   p50 {self.p50_ms:6.1f} ms   p99 {self.p99_ms:6.1f} ms"
-                f"   ({self.requests} requests, {self.errors} errors, {self.tool})")
+                f"   server CPU {self.cpu_ms:5.2f} ms/req   ({self.requests} requests, {self.errors} errors,"
+                f" {self.tool})")
 
 
 WRK_SCRIPT = """
@@ -183,6 +191,15 @@ async def load(name: str, base: str, codes: list[str], seconds: float) -> Result
 # The run
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its children (the serving processes of ``--processes``)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return cpu_seconds(pid) + sum(tree_cpu(int(c)) for c in children)
+
+
 def _postal_cmd(port: int, processes: int) -> list[str]:
     return [sys.executable, "-m", "postal.cli", "serve", "--no-workers", "--host", "127.0.0.1", "--port", str(port),
             "--processes", str(processes)]
@@ -216,7 +233,7 @@ async def bench(args: argparse.Namespace) -> int:
         ports = {"bare": free_port(), "postal": free_port(), "postal×2": free_port()}
         bare_cmd = [sys.executable, "-m", "bench.tracking", "--bare-server", str(ports["bare"]), dsn]
         with tempfile.TemporaryDirectory() as data_dir, contextlib.ExitStack() as stack:
-            env = postal_env(dsn, data_dir, args.log_level)
+            env = postal_env(dsn, data_dir, args.log_level) | dict(kv.split("=", 1) for kv in args.postal_env)
             procs = {"bare": stack.enter_context(process(bare_cmd, dict(os.environ))),
                      "postal": stack.enter_context(process(_postal_cmd(ports["postal"], 1), env))}
             if not args.no_processes:
@@ -227,8 +244,11 @@ async def bench(args: argparse.Namespace) -> int:
             for name in procs:  # warm-up: pools filled, statements prepared, code paths hot
                 await load(name, f"http://127.0.0.1:{ports[name]}", codes, 1)
             for _ in range(args.rounds):
-                for name in procs:
-                    rounds.add(await load(name, f"http://127.0.0.1:{ports[name]}", codes, args.seconds))
+                for name, proc in procs.items():
+                    before = tree_cpu(proc.pid)
+                    result = await load(name, f"http://127.0.0.1:{ports[name]}", codes, args.seconds)
+                    result.cpu_ms = (tree_cpu(proc.pid) - before) * 1000 / max(1, result.requests)
+                    rounds.add(result)
     return report(rounds, args)
 
 
@@ -259,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-processes", action="store_true", help="skip the 2-process server")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--log-level", default="INFO", help="POSTAL_LOG_LEVEL of postal serve (default INFO)")
+    parser.add_argument("--postal-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for postal serve, e.g. POSTAL_ACCESS_LOG_SAMPLE=1 (repeatable)")
     parser.add_argument("--bare-server", nargs=2, metavar=("PORT", "DSN"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.bare_server:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -94,6 +95,10 @@ async def serve_prepared(settings: Settings, dsn: str, host: str, port: int, *, 
         app.cleanup_ctx.append(_notify_ctx)
     runner = web.AppRunner(app, access_log=None, **handler_args(settings))
     await runner.setup()
+    # What start-up built (fonts, templates, schemas, the pool) lives as long as the process: moved out of
+    # the collector's reach, a full collection no longer walks it while requests wait (issue 16).
+    gc.collect()
+    gc.freeze()
     await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
     log.info("serving", extra={"url": f"http://{host}:{port}", "public_url": settings.public_url,
                                "workers": workers, "pid": os.getpid(), "index": index})
