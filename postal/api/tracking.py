@@ -90,8 +90,11 @@ class TrackOut(BaseModel):
     recipient: RecipientOut | None = None
 
 
+_NO_QUERY = TrackQuery()
+
+
 async def track(request: web.Request) -> web.Response:
-    query = parse_query(request, TrackQuery)
+    query = parse_query(request, TrackQuery) if request.query_string else _NO_QUERY  # most lookups: no query
     lookup = tracking.TrackRequest(
         code=request.match_info["code"], client=client_address(request), sig=query.s,
         phone4=tracking.normalize_phone4(query.phone4), lang=query.lang,

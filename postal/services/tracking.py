@@ -328,22 +328,29 @@ def _event_text(event: str, direction: Direction, lang: Lang) -> str:
     return event_text(Event(event), lang)
 
 
+@functools.lru_cache(maxsize=1024)
+def _event_texts(event: str, to_status: str | None, late: bool, direction: Direction, lang: Lang) -> tuple[str, str]:
+    """(status_text, event_text) of a timeline entry: fixed texts, computed once per combination."""
+    status = _event_status(event, to_status)
+    if late:
+        text = LATE_TEXT[lang]
+    else:
+        text = status_text(status, direction, lang) if status else event
+    return text, _event_text(event, direction, lang)
+
+
 def public_event(e: asyncpg.Record, direction: Direction, clock: Clock, lang: Lang) -> dict[str, Any]:
     """One timeline entry: what happened, when (local time), where — nothing about who.
 
     A late event keeps its ``event_text`` (what the courier reported) but its ``status_text`` is
     :data:`LATE_TEXT`: only applied events name a status.
     """
-    status = _event_status(e["event"], e["to_status"])
     late = not e["applied"]
-    if late:
-        text = LATE_TEXT[lang]
-    else:
-        text = status_text(status, direction, lang) if status else e["event"]
+    text, told = _event_texts(e["event"], e["to_status"], late, direction, lang)
     return {
         "event": e["event"],
         "status_text": text,
-        "event_text": _event_text(e["event"], direction, lang),
+        "event_text": told,
         "occurred_at": _local(clock, e["occurred_at"]),
         "post_office": e["post_office_name"],
         "post_office_name": e["post_office_name"],
