@@ -181,7 +181,7 @@ def queries(codes: list[str], in_transit: list[str], courier: int) -> dict[str, 
     probe, everyone = Scope(agency_code=PROBE), Scope()
 
     async def track(con: asyncpg.Connection) -> None:
-        row = await tracking.public_shipment(con, random.choice(codes), b"\x00" * 16, 60)
+        row = await tracking.public_shipment_for(con, random.choice(codes), b"\x00" * 16, 60)
         await tracking.public_events(con, row["id"])
 
     def listing(scope: Scope, **kw: Any) -> Query:

@@ -55,6 +55,8 @@ class SlipPainter:
         bc = lay.barcode
         self.canvas.addLiteral(code128_ops(slip.tracking_code.strip().upper(), bc.x, bc.y, bc.w, bc.h, MAX_BAR))
         self.qr(self.canvas, slip.qr_payload, lay.qr)
+        if slip.payment_qr and lay.payment_qr:
+            self.qr(self.canvas, slip.payment_qr, lay.payment_qr)
         draw_text(self.canvas, (b for b in lay.blocks if not b.static))
 
     def _background(self, lay: SlipLayout, direction: str) -> str:

@@ -34,6 +34,7 @@ class Slip:
     post_office_name: str
     printed_at: datetime
     note: str = ""
+    payment_qr: str | None = None  # a VietQR payload when the citizen has an amount to pay
 
 
 @dataclass(frozen=True)

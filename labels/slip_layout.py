@@ -82,6 +82,9 @@ class SlipGeometry:
     qr: Box = Box(72, 38.8, 26.5, 26.5)
     qr_caption: Cell = Cell(Box(69, 65.4, 31, 3.4), 6, align="center")
     receiver: Cell = Cell(Box(5, 70, 95, 27), 12, valign="top", style="party")
+    # With a VietQR to pay, the receiver text narrows and the payment QR takes the block's right end.
+    receiver_beside_qr: Cell = Cell(Box(5, 70, 67, 27), 12, valign="top", style="party")
+    payment_qr: Box = Box(73, 70.5, 26.5, 26.5)
     grid_top: float = 97.5
     row_heights: tuple[float, ...] = (7, 9, 7, 7.5, 7.5, 7)
 
@@ -143,6 +146,7 @@ class SlipLayout:
     qr: Rect
     barcode: Rect
     rule_y: float
+    payment_qr: Rect | None = None
 
 
 def to_rect(box: Box) -> Rect:
@@ -174,11 +178,12 @@ def _party(label: str, name: str, lines: tuple[str, ...]) -> list[Para]:
 
 
 def _values(slip: Slip) -> dict[str, str]:
+    cod = format_vnd(slip.cod_amount) + (" · quét VietQR" if slip.payment_qr else "")
     return {
         "dossier_code": nfc(slip.dossier_code),
         "appointment_date": format_date(slip.appointment_date) or "—",
         "procedure_name": nfc(slip.procedure_name),
-        "cod_amount": format_vnd(slip.cod_amount),
+        "cod_amount": cod,
         "agency_name": nfc(slip.agency_name),
         "post_office_name": nfc(slip.post_office_name),
         "note": nfc(slip.note),
@@ -207,10 +212,12 @@ def layout_slip(slip: Slip, g: SlipGeometry = GEOMETRY) -> SlipLayout:
         _block("tracking_code", g.tracking, [Para(slip.tracking_code.strip().upper())]),
         _block("printed_at", g.printed_at, [Para("Ngày in", True), Para(format_datetime(slip.printed_at))]),
         _block("sender", g.sender, _party("Người gửi", slip.sender.name, slip.sender.lines)),
-        _block("receiver", g.receiver, _party("Người nhận", slip.receiver.name, slip.receiver.lines)),
+        _block("receiver", g.receiver_beside_qr if slip.payment_qr else g.receiver,
+               _party("Người nhận", slip.receiver.name, slip.receiver.lines)),
     ]
     values = _values(slip)
     for field, (_label, _label_cell, value_cell) in grid_cells(g).items():
         blocks.append(_block(field, value_cell, [Para(values[field])]))
     rule_y = (SLIP_H_MM - g.rule_y) * mm
-    return SlipLayout(SLIP_W_MM * mm, SLIP_H_MM * mm, tuple(blocks), to_rect(g.qr), to_rect(g.barcode), rule_y)
+    pay = to_rect(g.payment_qr) if slip.payment_qr else None
+    return SlipLayout(SLIP_W_MM * mm, SLIP_H_MM * mm, tuple(blocks), to_rect(g.qr), to_rect(g.barcode), rule_y, pay)

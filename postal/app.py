@@ -8,13 +8,17 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Gauge
 
-from postal.api.auth import token_cache_key
 from postal.api.guards import make_body_deadline
 from postal.api.routes import setup_api
-from postal.api.shipments import clock_key
-from postal.api.system import registry_key
+from postal.edge.keys import (
+    clock_key,
+    pool_key,
+    registry_key,
+    settings_key,
+    token_cache_key,
+    track_blocks_key,
+)
 from postal.edge.middleware import HttpMetrics, make_middlewares
-from postal.keys import pool_key, settings_key, track_blocks_key
 from postal.services import printing
 from postal.services.accounts import TokenCache
 from postal.services.views import Clock

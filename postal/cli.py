@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from postal.errors import PostalError
+from postal import cli_selfservice as selfservice
+from postal.errors import MigrationError, PostalError
 from postal.settings import Settings, load_settings
-from postal.store.database import MigrationError
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
@@ -44,13 +44,41 @@ async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_post_office_add(args: argparse.Namespace, settings: Settings) -> int:
     from postal.services.accounts import add_post_office
+    from postal.services.carriers import bind_post_office, carrier_name
+
+    carrier = carrier_name(args.carrier)
 
     async def work(con: Any) -> int:
-        await add_post_office(con, args.code, args.name, args.province_code)
-        print(f"post office {args.code} added")
+        async with con.transaction():
+            await add_post_office(con, args.code, args.name, args.province_code)
+            if carrier is not None:
+                await bind_post_office(con, args.code, carrier)
+        print(f"post office {args.code} added" + (f" (carrier {carrier})" if carrier else ""))
         return 0
 
     return await _with_connection(settings, work)
+
+
+async def cmd_post_office_set_carrier(args: argparse.Namespace, settings: Settings) -> int:
+    from postal.services.carriers import bind_post_office, carrier_name
+
+    carrier = carrier_name(args.carrier)
+
+    async def work(con: Any) -> int:
+        await bind_post_office(con, args.code, carrier)
+        print(f"post office {args.code}: carrier {carrier or 'none'}")
+        return 0
+
+    return await _with_connection(settings, work)
+
+
+async def cmd_carrier_sim(args: argparse.Namespace, settings: Settings) -> int:
+    from postal.carriers.sim import Simulator, serve_sim
+
+    sim = Simulator(callback_url=args.callback_url, callback_secret=args.callback_secret,
+                    token_ttl=args.token_ttl)
+    await serve_sim(args.host, args.port, sim)
+    return 0
 
 
 async def cmd_agency_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -211,10 +239,19 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="run the background workers (outbox dispatch)").set_defaults(run=cmd_worker)
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(run=cmd_migrate)
     _add_admin_parsers(sub)
+    selfservice.add_parsers(sub)
     notes = sub.add_parser("notifications", help="show the last messages sent to citizens (phones masked)")
     notes.add_argument("--limit", type=int, default=20, choices=range(1, 1001), metavar="N",
                        help="how many (1-1000, default 20)")
     notes.set_defaults(run=cmd_notifications)
+    sim = sub.add_parser("carrier-sim", help="run a local simulator of the VNPost API (tests, demo)")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8090)
+    sim.add_argument("--callback-url", help="where to push status reports, e.g. "
+                     "http://127.0.0.1:8080/api/v1/carriers/vnpost/events")
+    sim.add_argument("--callback-secret", help="sent as X-Callback-Secret (POSTAL_VNPOST_CALLBACK_SECRET)")
+    sim.add_argument("--token-ttl", type=float, default=3600.0, help="token lifetime in seconds (default 3600)")
+    sim.set_defaults(run=cmd_carrier_sim)
     sub.add_parser("demo", help="load demo data (safe to run twice) and print the logins").set_defaults(
         run=cmd_demo
     )
@@ -227,7 +264,13 @@ def _add_admin_parsers(sub: Any) -> None:
     add.add_argument("code")
     add.add_argument("--name", required=True)
     add.add_argument("--province-code", required=True, help="official province code, e.g. 25")
+    add.add_argument("--carrier", default="none", help="vnpost: push its shipments to VNPost's system "
+                     "(default none: couriers scan with this service)")
     add.set_defaults(run=cmd_post_office_add)
+    setc = po.add_parser("set-carrier", help="bind a post office to a carrier (vnpost) or unbind it (none)")
+    setc.add_argument("code")
+    setc.add_argument("carrier", help="vnpost | none")
+    setc.set_defaults(run=cmd_post_office_set_carrier)
 
     ag = sub.add_parser("agency", help="manage agencies").add_subparsers(dest="action", required=True)
     add = ag.add_parser("add", help="add a one-stop agency (bộ phận một cửa)")
@@ -242,6 +285,7 @@ def _add_admin_parsers(sub: Any) -> None:
     add.add_argument("--dossier-agency-id", help="agency part of its dossier codes, e.g. 000.00.15.H62 "
                      "(default: the agency code)")
     add.set_defaults(run=cmd_agency_add)
+    selfservice.add_agency_parsers(ag)
 
     us = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
     add = us.add_parser("add", help="add a user; prints its first API token on the last line")

@@ -19,7 +19,8 @@ PostalError
  ├── RequestTimeout            408  the body did not arrive in time (slow client)
  ├── PayloadTooLarge           413  body over the configured limit
  ├── RateLimited               429  too many requests (``retry_after`` seconds)
- └── ServiceUnavailable        503  the database cannot be reached (``retry_after`` seconds)
+ ├── ServiceUnavailable        503  the database cannot be reached (``retry_after`` seconds)
+ └── MigrationError            500  the migration files and the database disagree (operators: ``postal migrate``)
 
 The edge (:mod:`postal.edge`) renders each of them as problem+json under ``/api/`` and as a
 Vietnamese HTML page everywhere else.
@@ -172,3 +173,11 @@ class ServiceUnavailable(PostalError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class MigrationError(PostalError):
+    """A migration file and the database disagree (edited after it was applied, or missing): an operator's fix."""
+
+    status = 500
+    title = "Lỗi cấu trúc cơ sở dữ liệu"
+    type_slug = "migration"

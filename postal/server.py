@@ -7,21 +7,21 @@ import contextlib
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from aiohttp import web
 from prometheus_client import Gauge
 
 from postal import logs
-from postal.api.system import registry_key
 from postal.app import create_app
-from postal.keys import pool_key, settings_key
+from postal.edge.keys import pool_key, registry_key, settings_key
 from postal.services.setup import prepare_database
 from postal.services.views import Clock
 from postal.settings import Settings
 from postal.store.database import connect, create_pool, resolve_dsn
-from postal.workers import HANDLERS, notify, outbox, overdue, webhooks
+from postal.workers import HANDLERS, carriers, notify, outbox, overdue, webhooks, zalo
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,8 @@ async def _prepare(settings: Settings) -> str:
 async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
     tasks = [asyncio.create_task(outbox.run(app[pool_key], HANDLERS)),
              asyncio.create_task(webhooks.run(app[pool_key], app[settings_key])),
-             asyncio.create_task(overdue.run(app[pool_key], Clock(app[settings_key])))]
+             asyncio.create_task(overdue.run(app[pool_key], Clock(app[settings_key]))),
+             asyncio.create_task(carriers.run(app[pool_key], app[settings_key]))]
     yield
     for task in tasks:
         task.cancel()
@@ -64,11 +65,13 @@ def handler_args(settings: Settings) -> dict[str, Any]:
 async def _notify_ctx(app: web.Application) -> AsyncIterator[None]:
     """The citizen-notification sender, with its providers' HTTP session opened here and closed last."""
     async with notify.client_session(app[settings_key]) as session:
-        task = asyncio.create_task(notify.run(app[pool_key], app[settings_key], session))
+        tasks = [asyncio.create_task(notify.run(app[pool_key], app[settings_key], session)),
+                 asyncio.create_task(zalo.run(app[pool_key], app[settings_key], session))]
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def serve(settings: Settings, host: str, port: int, *, workers: bool = True, processes: int = 1) -> None:
@@ -108,13 +111,36 @@ async def serve_prepared(settings: Settings, dsn: str, host: str, port: int, *, 
         await runner.cleanup()
 
 
+async def _until_stopped(work: Awaitable[object]) -> None:
+    """Run ``work`` until SIGTERM or SIGINT, then cancel it: a supervisor's stop is a clean exit (code 0)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        stopping.cancel()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if stop.is_set():
+        log.info("worker stopped")
+
+
 async def run_workers_forever(settings: Settings) -> None:
-    """Run the background workers alone (``postal serve --no-workers`` elsewhere)."""
+    """Run the background workers alone (``postal serve --no-workers`` elsewhere) until SIGTERM/SIGINT."""
     logs.configure(settings.log_level, buffered=settings.log_buffered)
     pool = await create_pool(await _prepare(settings), settings)
     try:
         async with notify.client_session(settings) as session:
-            await asyncio.gather(outbox.run(pool, HANDLERS), notify.run(pool, settings, session),
-                                 webhooks.run(pool, settings), overdue.run(pool, Clock(settings)))
+            await _until_stopped(asyncio.gather(
+                outbox.run(pool, HANDLERS), notify.run(pool, settings, session),
+                webhooks.run(pool, settings), overdue.run(pool, Clock(settings)),
+                zalo.run(pool, settings, session), carriers.run(pool, settings)))
     finally:
         await pool.close()

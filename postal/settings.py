@@ -65,6 +65,22 @@ class Settings(BaseSettings):
     zns_templates: dict[str, str] = Field(default_factory=dict)
     sms_api_url: str | None = None
     sms_token: str = ""
+    # Carrier adapters (SPEC §9): VNPost customer-partner API; empty URL = no pushing or polling.
+    vnpost_api_url: str = ""
+    vnpost_username: str = ""
+    vnpost_password: str = ""
+    vnpost_customer_code: str = ""
+    vnpost_callback_secret: str = ""  # empty: every callback is refused (401)
+    vnpost_poll_seconds: float = Field(default=10.0, ge=0.05, le=86400)
+    vnpost_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Zalo OA chatbot (SPEC §12): webhook signature, reply API, per-user limit, accepted clock skew.
+    zalo_app_id: str = ""
+    zalo_oa_secret: str = ""
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_access_token: str = ""
+    zalo_rate_limit: int = Field(default=10, ge=1)
+    zalo_rate_window_seconds: int = Field(default=60, ge=1)
+    zalo_max_skew_seconds: int = Field(default=300, ge=1, le=86400)
 
     @field_validator("s10_prefix")
     @classmethod

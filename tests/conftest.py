@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
+from pytest_aiohttp import AiohttpClient
 
 from postal.app import create_app
 from postal.domain.access import Role
@@ -89,7 +90,7 @@ async def dsn(server_dsn: str, template_db: str) -> AsyncIterator[str]:
 @pytest.fixture
 def settings(dsn: str, tmp_path: Path) -> Settings:
     return Settings(
-        DATABASE_URL=dsn,  # type: ignore[call-arg]
+        DATABASE_URL=dsn,  # type: ignore[call-arg]  # the field is read by its alias; mypy sees only database_url
         data_dir=tmp_path,
         secret_key="test-secret-key-not-for-production",
         public_url="http://postal.test",
@@ -144,5 +145,5 @@ async def world(db: asyncpg.Connection) -> World:
 
 
 @pytest.fixture
-async def client(aiohttp_client, settings: Settings) -> TestClient:  # type: ignore[no-untyped-def]
+async def client(aiohttp_client: AiohttpClient, settings: Settings) -> TestClient:
     return await aiohttp_client(await create_app(settings))

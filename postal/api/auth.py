@@ -5,14 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from postal.domain.access import Principal, Role
+from postal.edge.keys import pool_key, token_cache_key
 from postal.edge.session import SESSION_COOKIE, check_csrf
 from postal.errors import Unauthenticated
-from postal.keys import pool_key
 from postal.services import accounts
 
 principal_key = web.RequestKey("principal", Principal)
 csrf_key = web.RequestKey("csrf", str)
-token_cache_key = web.AppKey("token_cache", accounts.TokenCache)
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -40,7 +39,10 @@ async def current_principal(request: web.Request) -> Principal | None:
 
 
 async def require(request: web.Request, *roles: Role) -> Principal:
-    """The principal, refused with 401 when absent and 403 when its role is not among ``roles``."""
+    """The principal, refused with 401 when absent and 403 when its role is not among ``roles``.
+
+    Services check roles; the lists live there. A handler passes a service's list only when it reads
+    input (body or query) before calling the service, so a caller of the wrong role hears 403 first."""
     principal = await current_principal(request)
     if principal is None:
         raise Unauthenticated("Cần đăng nhập hoặc gửi 'Authorization: Bearer <token>'.")

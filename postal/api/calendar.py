@@ -12,8 +12,8 @@ from postal.api.schemas import _Out
 from postal.api.shipments import json_response
 from postal.api.validation import parse_body, parse_query
 from postal.domain.access import Role
+from postal.edge.keys import pool_key
 from postal.errors import NotFound
-from postal.keys import pool_key
 from postal.services import calendar
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -18,10 +17,11 @@ from aiohttp import web
 
 from postal.api.auth import current_principal
 from postal.domain.access import Role
+from postal.domain.network import in_networks
+from postal.edge.keys import settings_key
 from postal.edge.problems import from_error
+from postal.edge.session import client_address
 from postal.errors import Forbidden, RequestTimeout
-from postal.keys import settings_key
-from postal.services.tracking import client_address
 
 log = logging.getLogger("postal.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -72,18 +72,5 @@ async def require_metrics_access(request: web.Request) -> None:
         if principal is not None and principal.role is Role.admin:
             return
         raise Forbidden("Chỉ quản trị viên hoặc mạng giám sát được xem số liệu vận hành.")
-    address = client_address(request.remote, request.headers.getall("X-Forwarded-For", []),
-                             settings.trusted_proxies)
-    if not _in_networks(address, settings.metrics_networks):
+    if not in_networks(client_address(request), settings.metrics_networks):
         raise Forbidden("Chỉ quản trị viên hoặc mạng giám sát được xem số liệu vận hành.")
-
-
-def _in_networks(address: str, networks: list[str]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return any(ip in ipaddress.ip_network(n, strict=False) for n in networks
-               if ipaddress.ip_network(n, strict=False).version == ip.version)

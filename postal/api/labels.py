@@ -1,6 +1,7 @@
 """Handlers of the printing API: slips (one or a batch), the pickup slip, manifests, the print log.
 
-The rules (who, what is refused, what is logged) are in :mod:`postal.services.printing`.
+The rules (who, what is refused, what is logged) are in :mod:`postal.services.printing` and
+:mod:`postal.services.manifests`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from pydantic import BaseModel, ConfigDict
 
 from postal.api.auth import require
 from postal.api.openapi import Operation
-from postal.api.shipments import clock_key, json_response
+from postal.api.shipments import json_response
 from postal.api.validation import parse_body, parse_query
-from postal.keys import pool_key
-from postal.services import printing
+from postal.edge.keys import clock_key, pool_key
+from postal.services import manifests, printing
 from postal.services.printing import Pdf
 
 
@@ -72,36 +73,36 @@ async def batch(request: web.Request) -> web.Response:
 
 
 async def pickup_slip(request: web.Request) -> web.Response:
-    principal = await require(request, *printing.PRINTERS)
+    principal = await require(request)
     pdf = await printing.pickup_slip_pdf(request.app[pool_key], principal, request.match_info["code"],
                                          request.app[clock_key])
     return pdf_response(pdf)
 
 
 async def prints(request: web.Request) -> web.Response:
-    principal = await require(request, *printing.PRINTERS)
+    principal = await require(request)
     return json_response(await printing.print_history(
         request.app[pool_key], principal, request.match_info["code"], request.app[clock_key]
     ))
 
 
 async def create_manifest(request: web.Request) -> web.Response:
-    principal = await require(request, *printing.MANIFEST_MAKERS)
-    body = await parse_body(request, printing.ManifestIn)
-    manifest = await printing.create_manifest(request.app[pool_key], principal, body, request.app[clock_key])
+    principal = await require(request, *manifests.MANIFEST_MAKERS)
+    body = await parse_body(request, manifests.ManifestIn)
+    manifest = await manifests.create_manifest(request.app[pool_key], principal, body, request.app[clock_key])
     return json_response(manifest, status=201, headers={"Location": f"/api/v1/manifests/{manifest['id']}"})
 
 
 async def show_manifest(request: web.Request) -> web.Response:
-    principal = await require(request, *printing.READERS)
-    return json_response(await printing.get_manifest(
+    principal = await require(request)
+    return json_response(await manifests.get_manifest(
         request.app[pool_key], principal, request.match_info["manifest_id"], request.app[clock_key]
     ))
 
 
 async def manifest_pdf(request: web.Request) -> web.Response:
-    principal = await require(request, *printing.READERS)
-    pdf = await printing.manifest_pdf(request.app[pool_key], principal, request.match_info["manifest_id"],
+    principal = await require(request)
+    pdf = await manifests.manifest_pdf(request.app[pool_key], principal, request.match_info["manifest_id"],
                                       request.app[clock_key])
     return pdf_response(pdf)
 
@@ -120,7 +121,7 @@ OPERATIONS: list[Operation] = [
     Operation("GET", "/shipments/{code}/prints", prints, "Lịch sử in của một bưu gửi", {200: PrintHistory},
               errors=_READ_ERRORS, tags=_TAGS),
     Operation("POST", "/manifests", create_manifest, "Lập bảng kê giao nhận cho bưu cục", {201: ManifestOut},
-              body=printing.ManifestIn, errors=(400, 401, 403, 404, 409, 422), tags=_TAGS),
+              body=manifests.ManifestIn, errors=(400, 401, 403, 404, 409, 422), tags=_TAGS),
     Operation("GET", "/manifests/{manifest_id}.pdf", manifest_pdf, "Bảng kê giao nhận (PDF, A4)", {200: "pdf"},
               errors=_READ_ERRORS, tags=_TAGS),
     Operation("GET", "/manifests/{manifest_id}", show_manifest, "Một bảng kê giao nhận", {200: ManifestOut},

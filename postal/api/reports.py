@@ -12,12 +12,10 @@ from postal.api.auth import require
 from postal.api.labels import pdf_response
 from postal.api.openapi import Operation
 from postal.api.schemas import ShipmentOut, _Out
-from postal.api.shipments import clock_key, json_response
+from postal.api.shipments import json_response
 from postal.api.validation import parse_body, parse_query
-from postal.domain.access import Role
-from postal.keys import pool_key
+from postal.edge.keys import clock_key, pool_key
 from postal.services import reports, reschedule
-from postal.services.printing import PRINTERS
 
 
 class SlaRowOut(_Out):
@@ -33,6 +31,8 @@ class SlaRowOut(_Out):
     median_hours: float | None
     p95_hours: float | None
     failed_attempt_rate: float | None
+    paid_online: int
+    online_payment_rate: float | None
 
 
 class SlaReportOut(_Out):
@@ -68,7 +68,7 @@ async def sla(request: web.Request) -> web.Response:
 
 
 async def reschedule_one(request: web.Request) -> web.Response:
-    principal = await require(request, Role.staff)
+    principal = await require(request, *reschedule.RESCHEDULERS)
     cmd = await parse_body(request, reschedule.RescheduleIn)
     shipment = await reschedule.reschedule(request.app[pool_key], principal, request.match_info["code"], cmd,
                                            request.app[clock_key])
@@ -76,7 +76,7 @@ async def reschedule_one(request: web.Request) -> web.Response:
 
 
 async def apology(request: web.Request) -> web.Response:
-    principal = await require(request, *PRINTERS)
+    principal = await require(request)
     pdf = await reschedule.apology_pdf(request.app[pool_key], principal, request.match_info["code"],
                                        request.app[clock_key])
     return pdf_response(pdf)

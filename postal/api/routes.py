@@ -5,8 +5,22 @@ from __future__ import annotations
 from aiohttp import web
 
 from postal import __version__
-from postal.api import calendar, labels, notifications, reports, scans, shipments, system, tracking, webhooks
+from postal.api import (
+    calendar,
+    carriers,
+    labels,
+    notifications,
+    payments,
+    reports,
+    scans,
+    shipments,
+    system,
+    tracking,
+    webhooks,
+    zalo,
+)
 from postal.api.openapi import Operation, openapi_document
+from postal.edge.keys import openapi_key
 
 PREFIX = "/api/v1"
 
@@ -21,6 +35,9 @@ OPERATIONS: list[Operation] = [
     *reports.OPERATIONS,
     *system.OPERATIONS,
     *notifications.OPERATIONS,
+    *zalo.OPERATIONS,
+    *payments.OPERATIONS,
+    *carriers.OPERATIONS,
 ]
 
 
@@ -30,4 +47,4 @@ def setup_api(app: web.Application) -> None:
         app.router.add_route(op.method, PREFIX + op.path, op.handler)
     app.router.add_get("/healthz", system.healthz)
     app.router.add_get("/metrics", system.metrics)
-    app[system.openapi_key] = openapi_document(OPERATIONS, PREFIX, __version__)
+    app[openapi_key] = openapi_document(OPERATIONS, PREFIX, __version__)

@@ -12,13 +12,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from postal.api.auth import require
 from postal.api.openapi import Operation
 from postal.api.schemas import EventOut, _Out
-from postal.api.shipments import clock_key, json_response
+from postal.api.shipments import json_response
 from postal.api.validation import invalid_from, parse_body
-from postal.domain.access import Principal, Role
+from postal.domain.access import Principal
+from postal.edge.keys import clock_key, pool_key
 from postal.edge.problems import problem_body
 from postal.errors import InvalidInput, PayloadTooLarge, PostalError
-from postal.keys import pool_key
-from postal.services import scans
+from postal.services import attachments, recording
 from postal.store.database import is_unavailable
 
 log = logging.getLogger(__name__)
@@ -70,11 +70,15 @@ class AttachmentQuery(BaseModel):
     kind: str = "signature"
 
 
+_STATUS = {recording.Recorded.created: 201, recording.Recorded.replayed: 200}
+"""The HTTP status of each recording outcome: a new event is created, a replay is the stored one."""
+
+
 async def scan(request: web.Request) -> web.Response:
-    principal = await require(request, Role.courier)
-    body = await parse_body(request, scans.ScanIn)
-    outcome = await scans.record_scan(request.app[pool_key], principal, body, request.app[clock_key])
-    return json_response(outcome.body, status=outcome.status)
+    principal = await require(request, *recording.RECORDERS)
+    body = await parse_body(request, recording.ScanIn)
+    outcome = await recording.record_scan(request.app[pool_key], principal, body, request.app[clock_key])
+    return json_response(outcome.body, status=_STATUS[outcome.recorded])
 
 
 def _item_id(item: Any) -> str | None:
@@ -87,10 +91,10 @@ async def _batch_item(request: web.Request, principal: Principal, index: int, it
     client_event_id = _item_id(item)
     try:
         try:
-            parsed = scans.ScanIn.model_validate_json(json.dumps(item), strict=True)
+            parsed = recording.ScanIn.model_validate_json(json.dumps(item), strict=True)
         except ValidationError as exc:
             raise invalid_from(exc, f"Mục {index}") from None
-        outcome = await scans.record_scan(request.app[pool_key], principal, parsed, request.app[clock_key])
+        outcome = await recording.record_scan(request.app[pool_key], principal, parsed, request.app[clock_key])
     except PostalError as exc:
         return {"client_event_id": client_event_id, "status": exc.status, "error": problem_body(exc)}
     except Exception as exc:
@@ -100,13 +104,13 @@ async def _batch_item(request: web.Request, principal: Principal, index: int, it
         return {"client_event_id": client_event_id, "status": 500,
                 "error": {"type": "/problems/internal", "title": "Lỗi hệ thống", "status": 500,
                           "detail": "Lỗi phía máy chủ khi ghi mục này; hãy gửi lại."}}
-    return {"client_event_id": str(parsed.client_event_id), "status": outcome.status,
+    return {"client_event_id": str(parsed.client_event_id), "status": _STATUS[outcome.recorded],
             "event": outcome.body["event"], "shipment": outcome.body["shipment"]}
 
 
 async def batch(request: web.Request) -> web.Response:
-    principal = await require(request, Role.courier)
-    body = await parse_body(request, scans.ScanBatchIn)
+    principal = await require(request, *recording.RECORDERS)
+    body = await parse_body(request, recording.ScanBatchIn)
     results = [await _batch_item(request, principal, i, item) for i, item in enumerate(body.scans)]
     return json_response({"results": results})
 
@@ -125,12 +129,12 @@ async def _read_limited(request: web.Request, limit: int) -> bytes:
 
 
 async def attachment(request: web.Request) -> web.Response:
-    principal = await require(request, Role.courier)
+    principal = await require(request, *recording.RECORDERS)
     kind = request.query.get("kind", "signature")
-    data = await _read_limited(request, scans.MAX_ATTACHMENT_BYTES)
+    data = await _read_limited(request, attachments.MAX_ATTACHMENT_BYTES)
     if not data:
         raise InvalidInput("Thiếu nội dung ảnh (gửi thẳng tệp PNG/JPEG làm thân yêu cầu).")
-    result, created = await scans.attach(
+    result, created = await attachments.attach(
         request.app[pool_key], principal, request.match_info["client_event_id"], kind, data
     )
     return json_response(result, status=201 if created else 200)
@@ -138,10 +142,10 @@ async def attachment(request: web.Request) -> web.Response:
 
 OPERATIONS = [
     Operation("POST", "/scans", scan, "Bưu tá ghi nhận một lần quét (sự kiện hành trình)",
-              {201: ScanOut, 200: ScanOut}, body=scans.ScanIn, errors=(400, 401, 403, 404, 409, 422, 423),
+              {201: ScanOut, 200: ScanOut}, body=recording.ScanIn, errors=(400, 401, 403, 404, 409, 422, 423),
               tags=("scans",)),
     Operation("POST", "/scans/batch", batch, "Đồng bộ tối đa 500 lần quét từ thiết bị ngoại tuyến",
-              {200: BatchOut}, body=scans.ScanBatchIn, tags=("scans",)),
+              {200: BatchOut}, body=recording.ScanBatchIn, tags=("scans",)),
     Operation("POST", "/scans/{client_event_id}/attachment", attachment,
               "Đính kèm chữ ký hoặc ảnh (PNG/JPEG, tối đa 2 MB) vào một lần quét; ?kind=signature|photo",
               {201: AttachmentOut, 200: AttachmentOut}, query=AttachmentQuery,

@@ -11,13 +11,9 @@ from postal.api.auth import require
 from postal.api.openapi import Operation
 from postal.api.schemas import ShipmentOut, ShipmentPage
 from postal.api.validation import parse_body, parse_query, read_body
-from postal.domain.access import Role
 from postal.domain.codes import invalid
-from postal.keys import pool_key
-from postal.services import shipments
-from postal.services.views import Clock
-
-clock_key = web.AppKey("clock", Clock)
+from postal.edge.keys import clock_key, pool_key
+from postal.services import shipment_creation, shipments
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -38,9 +34,9 @@ def _idempotency_key(request: web.Request) -> str | None:
 
 
 async def create(request: web.Request) -> web.Response:
-    principal = await require(request, Role.staff, Role.integration)
+    principal = await require(request, *shipment_creation.CREATORS)
     body = await read_body(request)
-    result = await shipments.create_shipment(
+    result = await shipment_creation.create_shipment(
         request.app[pool_key], principal, body, request.app[clock_key], _idempotency_key(request)
     )
     headers = {"Location": f"/api/v1/shipments/{result.shipment['tracking_code']}"}
@@ -50,7 +46,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 async def show(request: web.Request) -> web.Response:
-    principal = await require(request, Role.staff, Role.integration, Role.admin, Role.courier)
+    principal = await require(request)
     shipment = await shipments.get_shipment(
         request.app[pool_key], principal, request.match_info["code"], request.app[clock_key]
     )
@@ -58,7 +54,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 async def index(request: web.Request) -> web.Response:
-    principal = await require(request, Role.staff, Role.integration, Role.admin)
+    principal = await require(request, *shipments.LISTERS)
     query = parse_query(request, shipments.ListQuery)
     return json_response(
         await shipments.list_shipments(request.app[pool_key], principal, query, request.app[clock_key])
@@ -66,7 +62,7 @@ async def index(request: web.Request) -> web.Response:
 
 
 async def cancel(request: web.Request) -> web.Response:
-    principal = await require(request, Role.staff, Role.integration)
+    principal = await require(request)
     shipment = await shipments.cancel_shipment(
         request.app[pool_key], principal, request.match_info["code"], request.app[clock_key]
     )
@@ -74,7 +70,7 @@ async def cancel(request: web.Request) -> web.Response:
 
 
 async def order_return(request: web.Request) -> web.Response:
-    principal = await require(request, Role.staff, Role.integration)
+    principal = await require(request, *shipments.ORDERERS)
     order = await parse_body(request, shipments.ReturnOrder)
     shipment = await shipments.return_shipment(
         request.app[pool_key], principal, request.match_info["code"], order, request.app[clock_key]
@@ -83,7 +79,7 @@ async def order_return(request: web.Request) -> web.Response:
 
 
 async def reset_verification(request: web.Request) -> web.Response:
-    principal = await require(request, Role.staff)
+    principal = await require(request)
     shipment = await shipments.reset_verification(
         request.app[pool_key], principal, request.match_info["code"], request.app[clock_key]
     )
@@ -92,7 +88,8 @@ async def reset_verification(request: web.Request) -> web.Response:
 
 OPERATIONS = [
     Operation("POST", "/shipments", create, "Tạo đơn bưu gửi cho một hồ sơ", {201: ShipmentOut},
-              body=shipments.CreateShipment, headers=("Idempotency-Key",), errors=(400, 401, 403, 404, 409, 422),
+              body=shipment_creation.CreateShipment, headers=("Idempotency-Key",),
+              errors=(400, 401, 403, 404, 409, 422),
               tags=("shipments",)),
     Operation("GET", "/shipments", index, "Danh sách bưu gửi (lọc, tìm, phân trang)", {200: ShipmentPage},
               query=shipments.ListQuery, tags=("shipments",)),

@@ -6,23 +6,20 @@ import asyncio
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from postal.api.guards import require_metrics_access
 from postal.api.openapi import Operation
 from postal.api.schemas import Health, OpenAPIDocument
-from postal.keys import pool_key
-
-registry_key = web.AppKey("registry", CollectorRegistry)
-openapi_key = web.AppKey("openapi", dict)
+from postal.edge.keys import openapi_key, pool_key, registry_key
+from postal.store.database import ping
 
 
 async def healthz(request: web.Request) -> web.Response:
     """200 when the database answers within 2 s, 503 otherwise."""
     try:
         async with asyncio.timeout(2):
-            async with request.app[pool_key].acquire() as con:
-                await con.fetchval("SELECT 1")
+            await ping(request.app[pool_key])
     except Exception:  # unreachable, refused, timed out, pool closed: all mean "not healthy"
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok"})

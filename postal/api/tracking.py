@@ -23,11 +23,11 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from postal.api.openapi import Operation
-from postal.api.shipments import clock_key, json_response
+from postal.api.shipments import json_response
 from postal.api.validation import parse_query
 from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.keys import clock_key, pool_key, track_blocks_key
 from postal.edge.session import client_address
-from postal.keys import pool_key, track_blocks_key
 from postal.services import tracking
 
 

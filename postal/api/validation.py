@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from postal.edge_messages import field_errors, summary
+from postal.domain.messages import field_errors, summary
 from postal.errors import BadRequest, InvalidInput, PayloadTooLarge
 
 M = TypeVar("M", bound=BaseModel)

@@ -13,13 +13,12 @@ from postal.api.schemas import _Out
 from postal.api.shipments import json_response
 from postal.api.validation import parse_body, parse_query
 from postal.domain.access import Role
+from postal.edge.keys import pool_key, resolve_key, settings_key
 from postal.errors import NotFound
-from postal.keys import pool_key, settings_key
 from postal.services import webhooks
-from postal.services.webhooks import DeliveriesQuery, Resolve, SubscriptionIn
+from postal.services.webhooks import DeliveriesQuery, SubscriptionIn
 
 # Set in tests to fake DNS; absent: the system resolver.
-resolve_key: web.AppKey[Resolve] = web.AppKey("webhook_resolve")
 _ROLES = (Role.integration, Role.admin)
 _TAGS = ("webhooks",)
 

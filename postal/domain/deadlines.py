@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from postal.domain.lifecycle import OPEN
 from postal.errors import FieldError, InvalidInput
 
-OPEN_STATUSES = frozenset({"created", "picked_up", "in_transit", "out_for_delivery", "delivery_failed"})
+OPEN_STATUSES = frozenset(s.value for s in OPEN)
 
 
 def is_overdue(status: str, due_date: date, today: date, delivered_on: date | None = None) -> bool:
@@ -39,11 +40,6 @@ def check_new_due_date(new_date: date, current_due: date, today: date) -> None:
     else:
         return
     raise InvalidInput(message, errors=[FieldError("new_date", message)])
-
-
-def is_on_time(handed_over_on: date, original_due: date) -> bool:
-    """A handover counts as on time on or before the due date first promised (local days)."""
-    return handed_over_on <= original_due
 
 
 def percent(part: int, whole: int) -> Decimal | None:

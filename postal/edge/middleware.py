@@ -21,6 +21,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from postal.edge.headers import is_api, secure
+from postal.edge.keys import error_page_key
 from postal.edge.problems import from_error
 from postal.errors import (
     BadRequest,
@@ -34,9 +35,7 @@ from postal.store.database import is_unavailable
 
 log = logging.getLogger("postal.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-ErrorPage = Callable[[web.Request, PostalError], Awaitable[web.Response]]
 request_id_key = web.RequestKey("request_id", str)
-error_page_key: web.AppKey[ErrorPage] = web.AppKey("error_page")
 CLIENT_CLOSED = 499
 RETRY_AFTER_SECONDS = 5  # a restarting PostgreSQL is usually back within seconds
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -10,9 +10,9 @@ import hmac
 
 from aiohttp import web
 
+from postal.domain.network import client_address as forwarded_client
+from postal.edge.keys import settings_key
 from postal.errors import Forbidden
-from postal.keys import settings_key
-from postal.services import tracking
 
 SESSION_COOKIE = "postal_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -31,6 +31,6 @@ async def check_csrf(request: web.Request, expected: str) -> None:
 
 def client_address(request: web.Request) -> str:
     """The address rate limits count: ``X-Forwarded-For`` is believed only from trusted proxies."""
-    return tracking.client_address(
+    return forwarded_client(
         request.remote, request.headers.getall("X-Forwarded-For", []), request.app[settings_key].trusted_proxies
     )

@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -158,26 +159,31 @@ class TokenCache:
     """Tokens seen in the last few seconds → their principal, so a busy device costs no lookup per request.
 
     Only known tokens are kept, for ``ttl`` seconds: a revoked token or a disabled user stops
-    working on every process within that time. ``ttl = 0`` turns the cache off.
+    working on every process within that time. ``ttl = 0`` turns the cache off. ``clock`` returns
+    monotonic seconds (``time.monotonic`` unless a test passes a clock it can advance).
     """
 
-    def __init__(self, ttl: float, max_size: int = 10_000) -> None:
+    def __init__(self, ttl: float, max_size: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
         self.max_size = max_size
+        self._clock = clock
         self._entries: dict[bytes, tuple[float, Principal]] = {}
 
     def get(self, key: bytes) -> Principal | None:
+        """The principal of a token seen less than ``ttl`` seconds ago, else None."""
         entry = self._entries.get(key)
-        if entry is None or entry[0] < time.monotonic():
+        if entry is None or entry[0] < self._clock():
             return None
         return entry[1]
 
     def put(self, key: bytes, principal: Principal) -> None:
+        """Remember a token that just authenticated."""
         if self.ttl <= 0:
             return
         if len(self._entries) >= self.max_size:
             self._entries.clear()  # simplest bound: a refill costs one lookup per token
-        self._entries[key] = (time.monotonic() + self.ttl, principal)
+        self._entries[key] = (self._clock() + self.ttl, principal)
 
 
 async def authenticate_cached(pool: asyncpg.Pool, cache: TokenCache, token: str) -> Principal:
@@ -221,7 +227,7 @@ async def login_row(con: asyncpg.Connection, username: str) -> asyncpg.Record | 
     """The user row a sign-in checks (disabled ones too: they must cost the same work), or None."""
     if not _USERNAME_RE.fullmatch(username):
         return None
-    return await con.fetchrow("SELECT * FROM users WHERE username = $1", username)
+    return await store.find_user(con, username)
 
 
 def password_matches(row: asyncpg.Record | None, password: str) -> bool:

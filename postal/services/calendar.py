@@ -1,4 +1,4 @@
-"""The working-day calendar kept in the ``holidays`` table: seeding and reading."""
+"""The working-day calendar (stored by :mod:`postal.store.holidays`): seeding, reading, admin edits."""
 
 from __future__ import annotations
 
@@ -12,22 +12,19 @@ from postal.domain.access import Principal, Role
 from postal.domain.calendar import WorkCalendar, official_holidays, official_working_weekends
 from postal.domain.codes import clean_text
 from postal.errors import NotFound
+from postal.store import holidays as store
 
 
 async def seed_holidays(con: asyncpg.Connection, years: list[int]) -> None:
     """Insert the official holidays and make-up Saturdays of ``years``; rows already there are kept."""
     rows = [(day, name, "holiday") for year in years for day, name in official_holidays(year)]
     rows += [(day, "Ngày làm bù", "working_day") for year in years for day in official_working_weekends(year)]
-    await con.executemany(
-        "INSERT INTO holidays (day, name, kind) VALUES ($1, $2, $3) ON CONFLICT (day) DO NOTHING", rows
-    )
+    await store.insert_missing(con, rows)
 
 
 async def load_calendar(con: asyncpg.Connection, start: date, days: int = 400) -> WorkCalendar:
     """The calendar for ``days`` from ``start``: holidays and official make-up working days."""
-    rows = await con.fetch(
-        "SELECT day, kind FROM holidays WHERE day BETWEEN $1 AND $2", start, start + timedelta(days=days)
-    )
+    rows = await store.between(con, start, start + timedelta(days=days))
     return WorkCalendar(
         holiday_dates={r["day"] for r in rows if r["kind"] == "holiday"},
         extra_working_days={r["day"] for r in rows if r["kind"] == "working_day"},
@@ -57,8 +54,7 @@ async def list_holidays(pool: asyncpg.Pool, principal: Principal, year: int) -> 
     """The calendar entries of a year."""
     principal.require(Role.admin, Role.staff)
     async with pool.acquire() as con:
-        rows = await con.fetch("SELECT * FROM holidays WHERE day BETWEEN $1 AND $2 ORDER BY day",
-                               date(year, 1, 1), date(year, 12, 31))
+        rows = await store.between(con, date(year, 1, 1), date(year, 12, 31))
     return {"year": year, "items": [_row(r) for r in rows]}
 
 
@@ -67,11 +63,7 @@ async def put_holiday(pool: asyncpg.Pool, principal: Principal, day: date, entry
     principal.require(Role.admin)
     name = clean_text(entry.name, "name")
     async with pool.acquire() as con:
-        row = await con.fetchrow(
-            "INSERT INTO holidays (day, name, kind, source) VALUES ($1, $2, $3, 'admin')"
-            " ON CONFLICT (day) DO UPDATE SET name = $2, kind = $3, source = 'admin' RETURNING *",
-            day, name, entry.kind,
-        )
+        row = await store.upsert_by_admin(con, day, name, entry.kind)
     return _row(row)
 
 
@@ -79,5 +71,5 @@ async def delete_holiday(pool: asyncpg.Pool, principal: Principal, day: date) ->
     """Remove one day from the calendar (admins); a day that is not there is NotFound."""
     principal.require(Role.admin)
     async with pool.acquire() as con:
-        if await con.execute("DELETE FROM holidays WHERE day = $1", day) == "DELETE 0":
+        if not await store.delete(con, day):
             raise NotFound(f"Ngày {day:%d/%m/%Y} không có trong lịch nghỉ.")

@@ -3,7 +3,7 @@
 Safe to run twice: what exists is kept, and shipments are only added to an empty demo agency.
 
 Every status is reached the way it is in real life: the courier's scans go through the scan
-service (:func:`postal.services.scans.record_scan`, with the handover proof for ``delivered``) and
+service (:func:`postal.services.recording.record_scan`, with the handover proof for ``delivered``) and
 the cancellation through the staff service, never by writing a status. Times are consistent:
 each shipment is registered first (in office hours within the last week), its scans follow in
 increasing ``occurred_at`` after that (also in office hours) and before now, and nothing is dated
@@ -28,11 +28,13 @@ from postal.domain.access import Principal, Role
 from postal.domain.codes import make_s10
 from postal.domain.lifecycle import Event
 from postal.errors import Conflict
+from postal.services import demo_selfservice
 from postal.services.accounts import NewAgency, add_agency, add_post_office, add_user
-from postal.services.scans import LocationIn, ProofIn, ScanIn, VerificationIn, record_scan
+from postal.services.recording import LocationIn, ProofIn, ScanIn, VerificationIn, record_scan
 from postal.services.shipments import cancel_shipment
 from postal.services.views import Clock
 from postal.settings import Settings
+from postal.store import accounts as accounts_store
 from postal.store import shipments as store
 
 POST_OFFICE = "BC-VINHYEN"
@@ -87,16 +89,18 @@ async def load_demo(con: asyncpg.Connection, settings: Settings) -> list[str]:
             await _base(con)
     except Conflict:
         pass  # already loaded
-    count = await con.fetchval("SELECT count(*) FROM shipments WHERE agency_code = $1", AGENCY)
+    count = await store.count_of_agency(con, AGENCY)
     if count == 0:
         await _shipments(con, settings)
     users = ", ".join(f"{u} ({r.value})" for u, r in USERS)
+    self_service = await demo_selfservice.load(con, settings, AGENCY)
     return [
         f"Demo data ready: agency {AGENCY}, post office {POST_OFFICE}.",
         f"Sign in at {settings.public_url}/login as {users}; password: {PASSWORD}",
         f"Staff console {settings.public_url}/staff · courier {settings.public_url}/courier · "
         f"API {settings.public_url}/api/v1/openapi.json",
         _channels_line(settings),
+        *self_service,
     ]
 
 
@@ -152,9 +156,9 @@ async def _shipments(con: asyncpg.Connection, settings: Settings) -> None:
     rng = random.Random(2026)  # a fixed seed: the same demo every time (relative to now)
     clock = Clock(settings)
     now = clock.now()
-    staff = Principal(await con.fetchval("SELECT id FROM users WHERE username = 'canbo'"), "canbo", Role.staff,
+    staff = Principal((await accounts_store.user_by_username(con, "canbo"))["id"], "canbo", Role.staff,
                       agency_code=AGENCY)
-    courier = Principal(await con.fetchval("SELECT id FROM users WHERE username = 'buuta'"), "buuta",
+    courier = Principal((await accounts_store.user_by_username(con, "buuta"))["id"], "buuta",
                         Role.courier, post_office_code=POST_OFFICE)
     slots = working_slots(now - DEMO_DAYS, now - timedelta(minutes=5), settings)
     planned = [_plan(rng, i, slots, now, settings) for i in range(SHIPMENTS)]
@@ -172,18 +176,18 @@ async def _insert(con: asyncpg.Connection, settings: Settings, rng: random.Rando
     created_day = p.created.date()  # a slot is in local time
     tracking_code = make_s10(settings.s10_prefix, await store.next_serial(con))
     id_number = f"0011990{rng.randint(10_000, 99_999)}"
-    await store.insert_shipment(con, {
-        "tracking_code": tracking_code,
-        "direction": p.direction, "agency_code": AGENCY, "post_office_code": POST_OFFICE,
-        "dossier_code": f"{DOSSIER_AGENCY_ID}-{created_day:%y%m%d}-{1000 + p.index:04d}",
-        "procedure_code": code, "procedure_name": name,
-        "appointment_date": p.due if p.direction == "delivery" else None,
-        "citizen_name": NAMES[p.index % len(NAMES)], "citizen_phone": f"09{rng.randint(10_000_000, 99_999_999)}",
-        "citizen_id_number": id_number,
-        "address_line": f"Số {rng.randint(1, 200)} đường Hùng Vương", "ward_code": WARDS[p.index % len(WARDS)],
-        "province_code": "25", "cod_amount": rng.choice([0, 0, 50_000, 1_250_000]),
-        "due_date": p.due, "created_by": staff_id, "created_at": p.created, "updated_at": p.created,
-    })
+    await store.insert_shipment(con, store.NewShipment(
+        tracking_code=tracking_code,
+        direction=p.direction, agency_code=AGENCY, post_office_code=POST_OFFICE,
+        dossier_code=f"{DOSSIER_AGENCY_ID}-{created_day:%y%m%d}-{1000 + p.index:04d}",
+        procedure_code=code, procedure_name=name,
+        appointment_date=p.due if p.direction == "delivery" else None,
+        citizen_name=NAMES[p.index % len(NAMES)], citizen_phone=f"09{rng.randint(10_000_000, 99_999_999)}",
+        citizen_id_number=id_number,
+        address_line=f"Số {rng.randint(1, 200)} đường Hùng Vương", ward_code=WARDS[p.index % len(WARDS)],
+        province_code="25", cod_amount=rng.choice([0, 0, 50_000, 1_250_000]),
+        due_date=p.due, created_by=staff_id, created_at=p.created,
+    ))
     return tracking_code, id_number
 
 

@@ -34,11 +34,13 @@ import asyncpg
 from postal.domain import notices
 from postal.domain.access import Principal, Role, scope_of
 from postal.domain.codes import normalize_s10
-from postal.domain.lifecycle import hash_otp, new_otp
+from postal.domain.deadlines import OPEN_STATUSES
+from postal.domain.handover import hash_otp, new_otp
 from postal.domain.masking import mask_phone
 from postal.errors import Conflict, InvalidInput, NotFound, RateLimited
 from postal.services.views import Clock
 from postal.store import notifications as store
+from postal.store import scans as scans_store
 from postal.store import shipments as shipments_store
 
 log = logging.getLogger("postal.notify")
@@ -104,7 +106,7 @@ def skip_reason(row: asyncpg.Record, clock: Clock) -> str | None:
         current = row["otp_hash"] and row["secret"] and hash_otp(row["secret"], clock.settings.key) == row["otp_hash"]
         if not current or row["otp_expires_at"] is None or row["otp_expires_at"] <= clock.now():
             return "mã đã được thay bằng mã mới, đã dùng hoặc đã hết hạn"
-    if row["kind"] == "late" and row["shipment_status"] not in store.OPEN_STATUSES:
+    if row["kind"] == "late" and row["shipment_status"] not in OPEN_STATUSES:
         return "bưu gửi đã kết thúc"
     return None
 
@@ -232,8 +234,7 @@ async def resend_otp(pool: asyncpg.Pool, principal: Principal, code: str, clock:
             wait = int((RESEND_INTERVAL - (clock.now() - last)).total_seconds()) + 1
             raise RateLimited(f"Mã vừa được gửi; hãy đợi {wait} giây rồi gửi lại.", retry_after=wait)
         otp, expires = new_otp(), clock.now() + OTP_TTL
-        await con.execute("UPDATE shipments SET otp_hash = $2, otp_expires_at = $3 WHERE id = $1",
-                          row["id"], hash_otp(otp, clock.settings.key), expires)
+        await scans_store.set_otp(con, row["id"], hash_otp(otp, clock.settings.key), expires)
         await shipments_store.add_outbox(con, "notification.otp", row["id"], {
             "shipment_id": row["id"], "kind": "otp", "tracking_code": row["tracking_code"], "otp": otp,
             "expires_at": clock.local(expires), "ref": f"otp-resend:{secrets.token_hex(8)}",

@@ -12,6 +12,8 @@ Decisions (SPEC is silent; written in the README notes too):
   percentiles (``percentile_cont``), two decimals; null when none.
 - ``failed_attempt_rate``: failed handover attempts / all handover attempts (failed + successful), in
   percent with two decimals like ``on_time_rate``; null when no attempt was made.
+- ``paid_online`` / ``online_payment_rate`` (SPEC §12): shipments with a confirmed VietQR payment, and
+  their percent of the shipments with an amount to pay (``cod_amount`` > 0, not cancelled); null when none.
 - Staff see their agency; admins all agencies, or one with ``agency=``. A staff member naming another
   agency, or an admin naming an unknown one, gets 404. Rows exist for agency/direction pairs with at
   least one shipment in the period, ordered by agency code then direction.
@@ -32,7 +34,7 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, Field
 
 from postal.domain.access import Principal, Role
-from postal.domain.deadlines import percent
+from postal.domain.deadlines import OPEN_STATUSES, percent
 from postal.errors import FieldError, InvalidInput, NotFound
 from postal.services.views import Clock
 from postal.store import reports as store
@@ -129,6 +131,8 @@ def row_view(r: asyncpg.Record) -> dict[str, Any]:
         "p95_hours": _hours(r["p95_hours"]),
         "failed_attempts": failed,
         "failed_attempt_rate": _rate(failed, failed + delivered),
+        "paid_online": int(r["paid_online"]),
+        "online_payment_rate": _rate(int(r["paid_online"]), int(r["with_amount"])),
     }
 
 
@@ -147,7 +151,7 @@ async def sla_report(pool: asyncpg.Pool, principal: Principal, query: SlaQuery, 
 
 CSV_COLUMNS = ["agency_code", "direction", "total", *(f"by_status.{st}" for st in store.STATUSES),
                "delivered_on_time", "delivered_late", "on_time_rate", "median_hours", "p95_hours",
-               "failed_attempts", "failed_attempt_rate"]
+               "failed_attempts", "failed_attempt_rate", "paid_online", "online_payment_rate"]
 
 
 def _cell(value: Any) -> str:
@@ -211,7 +215,7 @@ async def late_shipments(con: asyncpg.Connection, period: Period, clock: Clock) 
         "original_due_date": r["original_due_date"], "promised": r["promised"],
         "handed_on": r["handed_at"].astimezone(tz).date() if r["handed_at"] and r["status"] == "delivered" else None,
         "rescheduled": r["original_due_date"] is not None,
-        "open": r["status"] not in ("delivered", "returned", "cancelled"),
+        "open": r["status"] in OPEN_STATUSES,
     } for r in rows]
 
 

@@ -38,6 +38,9 @@ from postal.store import shipments as store
 
 LATE_TOPIC = "notification.late"
 
+RESCHEDULERS = (Role.staff,)
+"""Who may set a new result date (the agency's desk)."""
+
 
 class RescheduleIn(BaseModel):
     """Body of ``POST /shipments/{code}/reschedule``: the new result date and why it is late."""
@@ -74,7 +77,7 @@ async def reschedule(
     pool: asyncpg.Pool, principal: Principal, code: str, cmd: RescheduleIn, clock: Clock
 ) -> dict[str, Any]:
     """Set a new due date for a late result, note it in the timeline and tell the citizen (outbox)."""
-    principal.require(Role.staff)
+    principal.require(*RESCHEDULERS)
     code = _code_or_404(code)
     reason = codes.clean_text(cmd.reason, "reason", max_length=500)
     async with pool.acquire() as con, con.transaction():

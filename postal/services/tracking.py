@@ -41,18 +41,11 @@ import asyncpg
 from postal.domain import codes
 from postal.domain.address import province_name, ward_name
 from postal.domain.deadlines import is_overdue
-from postal.domain.lifecycle import (
-    TRANSITIONS,
-    Direction,
-    Event,
-    Lang,
-    Status,
-    event_text,
-    status_text,
-    timeline_text,
-)
+from postal.domain.lifecycle import TRANSITIONS, Direction, Event, Status
 from postal.domain.masking import mask_name
+from postal.domain.network import parse_ip
 from postal.domain.signing import verify_code_sig
+from postal.domain.status_texts import Lang, event_text, status_text, timeline_text
 from postal.errors import InvalidInput, NotFound, RateLimited
 from postal.services.views import Clock
 from postal.settings import Settings
@@ -66,59 +59,15 @@ PURGE_PROBABILITY = 1 / 50
 """How often a miss also deletes ended windows (opportunistic clean-up, no extra worker)."""
 
 _PHONE4_RE = re.compile(r"^[0-9]{4}$")
-IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 # ---------------------------------------------------------------------------
 # Who is asking
 
 
-def _ip(text: str | None) -> IpAddress | None:
-    try:
-        return ipaddress.ip_address((text or "").strip())
-    except ValueError:
-        return None
-
-
-@functools.lru_cache(maxsize=16)
-def _networks(trusted_proxies: tuple[str, ...]) -> list[IpNetwork]:
-    """Parsed once per setting value, not per request."""
-    return [ipaddress.ip_network(n, strict=False) for n in trusted_proxies]
-
-
-def client_address(remote: str | None, forwarded_for: list[str], trusted_proxies: list[str]) -> str:
-    """The client's address: the direct peer, or — when the peer is a trusted proxy — the
-    right-most address of ``X-Forwarded-For`` that is not itself a trusted proxy.
-
-    Addresses left of an untrusted hop are client-written and ignored; an unreadable
-    hop stops the walk at the last trusted address seen.
-    """
-    if not trusted_proxies:  # the common case needs no parsing at all
-        return remote or "unknown"
-    networks = _networks(tuple(trusted_proxies))
-    peer = _ip(remote)
-    if peer is None:
-        return remote or "unknown"
-
-    def trusted(ip: IpAddress) -> bool:
-        return any(ip.version == n.version and ip in n for n in networks)
-
-    current = peer
-    hops = [h for header in forwarded_for for h in header.split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not trusted(current):
-            break
-        ip = _ip(hop)
-        if ip is None:
-            break
-        current = ip
-    return str(current)
-
-
 def client_bucket(address: str) -> str:
     """What is counted: an IPv4 address, or the /64 of an IPv6 one (a home or phone gets a whole /64)."""
-    ip = _ip(address)
+    ip = parse_ip(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -137,7 +86,7 @@ def _client_hash(address: str, key: bytes) -> bytes:
 
 
 Blocks = dict[bytes, float]
-"""Per application (``postal.keys.track_blocks_key``): client hash → monotonic time its block ends.
+"""Per application (``postal.edge.keys.track_blocks_key``): client hash → monotonic time its block ends.
 Only ever shortcuts a 429 that the shared counter would give anyway."""
 
 
@@ -247,7 +196,7 @@ async def track(pool: asyncpg.Pool, clock: Clock, req: TrackRequest, blocks: Blo
     check_blocked(blocks, client)
     code = _code_or_404(req.code)
     async with pool.acquire() as con:
-        row = await store.public_shipment(con, code, client, settings.track_rate_window_seconds)
+        row = await store.public_shipment_for(con, code, client, settings.track_rate_window_seconds)
         if row["misses"] >= settings.track_rate_limit:
             raise _block(blocks, client, row["retry_after"])
         if row["id"] is None:

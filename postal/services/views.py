@@ -111,3 +111,18 @@ def shipment_view(
         "updated_at": clock.local(row["updated_at"]),
         "events": [event_view(e, clock) for e in events],
     }
+
+
+def outbox_payload(row: asyncpg.Record, event: asyncpg.Record | None, previous: str | None) -> dict[str, Any]:
+    """What workers need to notify, without personal data (they read the row when they must)."""
+    return {
+        "tracking_code": row["tracking_code"],
+        "direction": row["direction"],
+        "agency_code": row["agency_code"],
+        "post_office_code": row["post_office_code"],
+        "status": row["status"],
+        "previous_status": previous,
+        "event": event["event"] if event else None,
+        "event_id": event["id"] if event else None,
+        "occurred_at": event["occurred_at"].isoformat() if event else row["created_at"].isoformat(),
+    }

@@ -110,7 +110,7 @@ async def create_subscription(pool: asyncpg.Pool, principal: Principal, body: Su
     secret = rules.new_secret()
     async with pool.acquire() as con, con.transaction():
         agency = await _agency_for(con, principal, body)
-        await con.execute("SELECT pg_advisory_xact_lock(hashtext('webhook_subscriptions:' || $1))", agency or "*")
+        await store.lock_agency_subscriptions(con, agency)
         if await store.count_active(con, agency) >= MAX_SUBSCRIPTIONS_PER_AGENCY:
             raise Conflict(f"Mỗi cơ quan có tối đa {MAX_SUBSCRIPTIONS_PER_AGENCY} đăng ký webhook; hãy xoá bớt.")
         row = await store.insert_subscription(con, agency, body.url, events, secret, principal.user_id)

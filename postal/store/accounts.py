@@ -63,16 +63,17 @@ async def insert_user(
         raise InvalidInput("Cơ quan hoặc bưu cục không tồn tại.") from None
 
 
+async def find_user(con: asyncpg.Connection, username: str) -> asyncpg.Record | None:
+    """The user row (disabled ones too), or None."""
+    return await con.fetchrow("SELECT * FROM users WHERE username = $1", username)
+
+
 async def user_by_username(con: asyncpg.Connection, username: str) -> asyncpg.Record:
     """The user row, or NotFound."""
-    row = await con.fetchrow("SELECT * FROM users WHERE username = $1", username)
+    row = await find_user(con, username)
     if row is None:
         raise NotFound(f"Không có người dùng {username}.")
     return row
-
-
-async def set_password(con: asyncpg.Connection, user_id: int, password_hash: str) -> None:
-    await con.execute("UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash)
 
 
 async def insert_token(con: asyncpg.Connection, user_id: int, token_hash: bytes, prefix: str | None = None) -> None:

@@ -13,6 +13,8 @@ import json
 import logging
 import os
 import socket
+import subprocess
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,16 +22,13 @@ from typing import Any
 
 import asyncpg
 
+from postal.errors import MigrationError
 from postal.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "db" / "migrations"
 MIGRATION_LOCK_ID = 0x706F7374616C  # "postal": one advisory lock for every process
-
-
-class MigrationError(Exception):
-    """A migration file and the database disagree (edited after it was applied, or missing)."""
 
 
 def resolve_dsn(settings: Settings) -> str:
@@ -39,6 +38,9 @@ def resolve_dsn(settings: Settings) -> str:
     return embedded_server_uri(settings.data_dir / "pg")
 
 
+EMBEDDED_START_SECONDS = 90.0
+
+
 def embedded_server_uri(pgdata: Path, database: str = "postgres") -> str:
     """Start (or join) the embedded PostgreSQL in ``pgdata`` and return its URL; it outlives this process."""
     with warnings.catch_warnings():  # pgserver's platformdirs warns about XDG_RUNTIME_DIR on servers; harmless
@@ -46,7 +48,20 @@ def embedded_server_uri(pgdata: Path, database: str = "postgres") -> str:
         import pgserver  # imported late: starting a server is I/O, and production never needs it
 
     pgdata.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata.resolve(), cleanup_mode=None)
+    resolved = pgdata.resolve()
+    deadline = time.monotonic() + EMBEDDED_START_SECONDS
+    while True:
+        try:
+            server = pgserver.get_server(resolved, cleanup_mode=None)
+            break
+        except (subprocess.SubprocessError, AssertionError, ValueError, OSError):
+            # pgserver gives pg_ctl 10 s and reads postmaster.pid without waiting for a whole file: on a
+            # loaded machine, or when several processes start it at once, one try can fail while the
+            # server still comes up. Forget the half-made handle and look again.
+            pgserver.PostgresServer._instances.pop(resolved, None)
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
     return str(server.get_uri(database))
 
 
@@ -61,7 +76,14 @@ def _postmaster(pgdata: Path) -> Any:
         from pgserver.utils import PostmasterInfo
 
     pgdata = pgdata.resolve()
-    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.is_dir() else None
+    for _ in range(50):  # a server that is starting writes postmaster.pid line by line
+        try:
+            info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.is_dir() else None
+            break
+        except (AssertionError, ValueError):
+            time.sleep(0.1)
+    else:
+        return None
     return info if info is not None and info.is_running() else None
 
 
@@ -120,6 +142,12 @@ async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
     )
     assert pool is not None
     return pool
+
+
+async def ping(pool: asyncpg.Pool) -> None:
+    """One round trip through the pool (``SELECT 1``); raises when the database does not answer."""
+    async with pool.acquire() as con:
+        await con.fetchval("SELECT 1")
 
 
 async def connect(dsn: str) -> asyncpg.Connection:

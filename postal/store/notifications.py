@@ -11,8 +11,6 @@ from typing import Any
 
 import asyncpg
 
-OPEN_STATUSES = ("created", "picked_up", "in_transit", "out_for_delivery", "delivery_failed")
-
 
 @dataclass(frozen=True)
 class NewNotification:

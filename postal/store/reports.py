@@ -15,15 +15,16 @@ from typing import Any
 
 import asyncpg
 
+from postal.domain.lifecycle import Status
 from postal.store.shipments import open_overdue_sql
 
-STATUSES = ("created", "picked_up", "in_transit", "out_for_delivery", "delivery_failed", "delivered", "returned",
-            "cancelled")
+STATUSES = tuple(s.value for s in Status)  # in lifecycle order: the report's columns
 
 # $1 first day, $2 last day, $3 time zone, $4 agency code or NULL.
 _BASE = """
 SELECT s.id, s.tracking_code, s.dossier_code, s.agency_code, s.direction, s.status, s.failed_attempts,
        s.created_at, s.due_date, s.original_due_date, COALESCE(s.original_due_date, s.due_date) AS promised,
+       s.cod_amount,
        COALESCE(h.occurred_at, s.completed_at) AS handed_at
 FROM shipments s
 LEFT JOIN LATERAL (
@@ -41,14 +42,17 @@ _ON_TIME = f"b.status = 'delivered' AND {_HANDED_DAY} <= b.promised"
 _LATE = f"b.status = 'delivered' AND {_HANDED_DAY} > b.promised"
 _HOURS = "extract(epoch FROM b.handed_at - b.created_at) / 3600.0"
 
+# with_amount / paid_online: the online payment share (SPEC §12), of shipments with an amount to pay.
 _ROWS_SQL = (
     "WITH b AS (" + _BASE + ")"  # noqa: S608 - constant SQL fragments, values are parameters
     " SELECT b.agency_code, b.direction, count(*) AS total, "
     + ", ".join(f"count(*) FILTER (WHERE b.status = '{st}') AS \"st_{st}\"" for st in STATUSES)
-    + f", count(*) FILTER (WHERE {_ON_TIME}) AS on_time, count(*) FILTER (WHERE {_LATE}) AS late,"
+    + f", count(*) FILTER (WHERE {_ON_TIME}) AS on_time, count(*) FILTER (WHERE {_LATE}) AS late,"  # noqa: S608
     f" percentile_cont(0.5) WITHIN GROUP (ORDER BY {_HOURS}) FILTER (WHERE b.status = 'delivered') AS median_hours,"
     f" percentile_cont(0.95) WITHIN GROUP (ORDER BY {_HOURS}) FILTER (WHERE b.status = 'delivered') AS p95_hours,"
-    " coalesce(sum(b.failed_attempts), 0) AS failed_attempts"
+    " coalesce(sum(b.failed_attempts), 0) AS failed_attempts,"
+    " count(*) FILTER (WHERE b.cod_amount > 0 AND b.status <> 'cancelled') AS with_amount,"
+    " count(*) FILTER (WHERE EXISTS (SELECT 1 FROM payments p WHERE p.shipment_id = b.id)) AS paid_online"
     " FROM b GROUP BY b.agency_code, b.direction ORDER BY b.agency_code, b.direction"
 )
 

@@ -21,9 +21,9 @@ from typing import Any
 import asyncpg
 
 from postal.errors import NotFound
+from postal.store.shipments import OPEN_STATUSES
 
 CLIENT_EVENT_ID_UNIQUE = "shipment_events_client_event_id_key"
-OPEN_STATUSES = ("created", "picked_up", "in_transit", "out_for_delivery", "delivery_failed")
 
 # Timeline notes (``rescheduled``) are staff entries at server time: they never make a scan "late".
 _ROW_COLUMNS = (

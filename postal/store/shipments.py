@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 
 from postal.domain.access import Scope
+from postal.domain.lifecycle import OPEN, TERMINAL
 from postal.errors import Conflict, FieldError, NotFound
 
 # The shipment row with the names the views need.
@@ -17,7 +18,14 @@ _SELECT = (
     " FROM shipments s JOIN agencies a ON a.code = s.agency_code"
     " JOIN post_offices p ON p.code = s.post_office_code"
 )
-_TERMINAL = "('delivered', 'returned', 'cancelled')"
+OPEN_STATUSES = tuple(sorted(s.value for s in OPEN))
+"""The open statuses of :mod:`postal.domain.lifecycle`, as SQL parameters take them (``= ANY($n::text[])``)."""
+TERMINAL_STATUSES = tuple(sorted(s.value for s in TERMINAL))
+# Written into the overdue fragment as a literal, not a parameter: the partial indexes ``shipments_open_due``
+# and ``shipments_open_dossier_uq`` carry this predicate, and the planner uses them only when the query's
+# text implies it (a generic plan cannot see inside a parameter). Built from the domain set, not typed again;
+# tests/integration/test_overdue_rule.py checks the indexes' predicates name the same set.
+_TERMINAL_SQL = "(" + ", ".join(f"'{v}'" for v in TERMINAL_STATUSES) + ")"
 
 
 def _not_found(code: str) -> NotFound:
@@ -36,35 +44,75 @@ def scope_sql(scope: Scope, args: list[Any], alias: str = "s") -> str:
     return sql
 
 
+async def count_of_agency(con: asyncpg.Connection, agency_code: str) -> int:
+    """How many shipments an agency has registered (any status)."""
+    return int(await con.fetchval("SELECT count(*) FROM shipments WHERE agency_code = $1", agency_code))
+
+
 async def next_serial(con: asyncpg.Connection) -> int:
     return int(await con.fetchval("SELECT nextval('s10_serial_seq')"))
 
 
-async def insert_shipment(con: asyncpg.Connection, fields: dict[str, Any]) -> int:
-    """Insert a shipment (keys are column names) and return its id.
+@dataclass(frozen=True)
+class NewShipment:
+    """A shipment to register, checked by the service: the columns its INSERT writes."""
+
+    tracking_code: str
+    direction: str
+    agency_code: str
+    post_office_code: str
+    dossier_code: str
+    procedure_name: str
+    citizen_name: str
+    citizen_phone: str
+    address_line: str
+    ward_code: str
+    province_code: str
+    due_date: date
+    created_by: int
+    procedure_code: str = ""
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    appointment_date: date | None = None
+    citizen_id_number: str | None = None
+    cod_amount: int = 0
+    fee_payer: str = "citizen"
+    fee_exemption: str = "none"
+    note: str = ""
+    created_at: datetime | None = None
+    """None: now (the demo back-dates its shipments)."""
+
+
+_INSERT_COLUMNS = tuple(f.name for f in fields(NewShipment) if f.name != "created_at")
+_AT = f"coalesce(${len(_INSERT_COLUMNS) + 1}::timestamptz, now())"
+_INSERT_SQL = (
+    f"INSERT INTO shipments ({', '.join(_INSERT_COLUMNS)}, created_at, updated_at)"  # noqa: S608 - our column names
+    f" VALUES ({', '.join(f'${i}' for i in range(1, len(_INSERT_COLUMNS) + 1))}, {_AT}, {_AT}) RETURNING id"
+)
+
+
+async def insert_shipment(con: asyncpg.Connection, new: NewShipment) -> int:
+    """Insert a shipment and return its id.
 
     A dossier that already has an open shipment of the same direction (the partial unique index
     ``shipments_open_dossier_uq``, so concurrent creates cannot both pass) is a Conflict naming it.
     """
-    columns = list(fields)
-    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-    sql = f"INSERT INTO shipments ({', '.join(columns)}) VALUES ({placeholders}) RETURNING id"  # noqa: S608 - column names are ours
+    values = [getattr(new, name) for name in _INSERT_COLUMNS]
     try:
         async with con.transaction():  # a savepoint: the caller's transaction stays usable to name the other one
-            return int(await con.fetchval(sql, *fields.values()))
+            return int(await con.fetchval(_INSERT_SQL, *values, new.created_at))
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name != "shipments_open_dossier_uq":
             raise
-        raise await _open_dossier_conflict(con, fields) from None
+        raise await _open_dossier_conflict(con, new) from None
 
 
-async def _open_dossier_conflict(con: asyncpg.Connection, fields: dict[str, Any]) -> Conflict:
+async def _open_dossier_conflict(con: asyncpg.Connection, new: NewShipment) -> Conflict:
     existing = await con.fetchval(
         "SELECT tracking_code FROM shipments WHERE agency_code = $1 AND dossier_code = $2 AND direction = $3"
-        " AND status NOT IN ('delivered', 'returned', 'cancelled')",
-        fields["agency_code"], fields["dossier_code"], fields["direction"],
+        " AND status <> ALL($4::text[])",
+        new.agency_code, new.dossier_code, new.direction, list(TERMINAL_STATUSES),
     )
-    direction = {"delivery": "trả kết quả", "pickup": "thu gom"}.get(fields["direction"], fields["direction"])
+    direction = {"delivery": "trả kết quả", "pickup": "thu gom"}.get(new.direction, new.direction)
     message = (f"Hồ sơ này đã có đơn {direction} {existing or ''} đang mở; không tạo thêm đơn thứ hai. "
                "Hãy dùng đơn đó, hoặc huỷ/kết thúc nó trước.")
     return Conflict(" ".join(message.split()), errors=[FieldError("dossier.code", message.replace("  ", " "))])
@@ -161,7 +209,7 @@ def _search_sql(f: ListFilter, param: Any) -> str:
 def open_overdue_sql(today: str, alias: str = "s") -> str:
     """Still open after its due date (``today`` a local date parameter): the one SQL form of the open
     half of :func:`postal.domain.deadlines.is_overdue`, used by lists, reports and the overdue worker."""
-    return f"({alias}.status NOT IN {_TERMINAL} AND {alias}.due_date < {today}::date)"
+    return f"({alias}.status NOT IN {_TERMINAL_SQL} AND {alias}.due_date < {today}::date)"
 
 
 def _overdue_sql(today: str, tz: str) -> str:
@@ -251,14 +299,6 @@ async def add_outbox(con: asyncpg.Connection, topic: str, shipment_id: int | Non
     """Queue a message for the workers, in the caller's transaction."""
     await con.execute(
         "INSERT INTO outbox (topic, shipment_id, payload) VALUES ($1, $2, $3)", topic, shipment_id, payload
-    )
-
-
-async def record_print(con: asyncpg.Connection, shipment_ids: list[int], document: str, user_id: int) -> None:
-    """Log who printed which document for which shipments."""
-    await con.executemany(
-        "INSERT INTO print_log (shipment_id, document, user_id) VALUES ($1, $2, $3)",
-        [(i, document, user_id) for i in shipment_ids],
     )
 
 

@@ -18,6 +18,11 @@ _SHIPMENT = (
     "   - extract(epoch FROM clock_timestamp())))::int AS retry_after) r"
     " LEFT JOIN shipments s ON s.tracking_code = $1"
 )
+_SHIPMENT_ONLY = (
+    "SELECT s.id, s.tracking_code, s.direction, s.status, s.due_date, s.created_at, s.completed_at,"
+    " s.citizen_name, right(s.citizen_phone, 4) AS phone_last4, s.ward_code, s.province_code"
+    " FROM shipments s WHERE s.tracking_code = $1"
+)
 _EVENTS = (
     "SELECT e.event, e.occurred_at, e.to_status, e.applied, p.name AS post_office_name"
     " FROM shipment_events e LEFT JOIN post_offices p ON p.code = e.post_office_code"
@@ -25,8 +30,13 @@ _EVENTS = (
 )
 
 
-async def public_shipment(con: asyncpg.Connection, code: str, client_hash: bytes,
-                          window_seconds: int) -> asyncpg.Record:
+async def public_shipment(con: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    """The shipment's public columns (plus what proofs are checked against), or None (no throttle read)."""
+    return await con.fetchrow(_SHIPMENT_ONLY, code)
+
+
+async def public_shipment_for(con: asyncpg.Connection, code: str, client_hash: bytes,
+                              window_seconds: int) -> asyncpg.Record:
     """The shipment's public columns (plus what proofs are checked against; ``id`` NULL when no such code),
     with the client's ``misses`` in the current window and its ``retry_after``: one round trip, no write."""
     row = await con.fetchrow(_SHIPMENT, code, float(window_seconds), client_hash)

@@ -19,6 +19,12 @@ from postal.errors import NotFound
 _SELECT_SUB = "SELECT id, agency_code, url, events, created_at, disabled_at, disabled_reason FROM webhook_subscriptions"
 
 
+async def lock_agency_subscriptions(con: asyncpg.Connection, agency_code: str | None) -> None:
+    """Serialize subscription changes of one agency (``None``: the all-agency ones) until the transaction ends,
+    so two concurrent creates cannot both pass the per-agency limit."""
+    await con.execute("SELECT pg_advisory_xact_lock(hashtext('webhook_subscriptions:' || $1))", agency_code or "*")
+
+
 async def count_active(con: asyncpg.Connection, agency_code: str | None) -> int:
     """Live subscriptions of one agency (or the all-agency ones for None)."""
     return int(await con.fetchval(

@@ -8,7 +8,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from postal.edge.middleware import error_page_key
+from postal.edge.keys import error_page_key
 from postal.web import citizen, courier, login, reports, staff
 from postal.web.errors import error_page
 from postal.web.texts import event_label, status_label

@@ -22,13 +22,13 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from postal.domain.access import Role
-from postal.domain.lifecycle import Direction, Lang, Status
+from postal.domain.lifecycle import Direction, Status
+from postal.domain.status_texts import Lang
 from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.keys import clock_key, pool_key, settings_key, track_blocks_key
 from postal.edge.session import SESSION_COOKIE, client_address
 from postal.errors import NotFound, RateLimited
-from postal.keys import pool_key, settings_key, track_blocks_key
-from postal.services import accounts, tracking
-from postal.services.views import Clock
+from postal.services import accounts, payments, tracking
 from postal.web import citizen_texts as texts
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ async def _tracking_page(
 ) -> web.Response:
     """Look up and render, or the 404 / 429 page."""
     try:
-        view = await tracking.track(request.app[pool_key], Clock(request.app[settings_key]), lookup,
+        view = await tracking.track(request.app[pool_key], request.app[clock_key], lookup,
                                     request.app[track_blocks_key])
     except RateLimited as exc:
         return _busy_page(request, lookup.lang, exc.retry_after)
@@ -150,6 +150,8 @@ async def _tracking_page(
     if form_error is None and lookup.phone4 and "recipient" not in view:
         form_error = "phone4_mismatch"
     context["form_error"] = form_error
+    context["payment"] = await payments.page_payment(request.app[pool_key], view["tracking_code"],
+                                                     proven="recipient" in view)
     return _render(request, "track.html", context)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from postal.domain.lifecycle import Direction, Lang, Status
+from postal.domain.lifecycle import Direction, Status
+from postal.domain.status_texts import Lang
 
 UI: dict[Lang, dict[str, str]] = {
     "vi": {

@@ -15,10 +15,10 @@ from aiohttp import BodyPartReader, web
 
 from postal.domain.access import Principal, Role
 from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.keys import clock_key, pool_key
 from postal.edge.session import check_csrf
 from postal.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
-from postal.keys import pool_key, settings_key
-from postal.services import scans
+from postal.services import courier, payments, photos, recording
 from postal.services.views import Clock
 from postal.web.login import login_redirect, page_session
 
@@ -40,17 +40,17 @@ def _render(request: web.Request, template: str, context: dict[str, Any], status
 
 
 def _clock(request: web.Request) -> Clock:
-    return Clock(request.app[settings_key])
+    return request.app[clock_key]
 
 
 async def home(request: web.Request) -> web.Response:
     """Today's items of the courier's post office, the scan box and the offline queue."""
     principal, csrf = await _courier(request)
-    items = await scans.courier_items(request.app[pool_key], principal, _clock(request))
+    items = await courier.courier_items(request.app[pool_key], principal, _clock(request))
     return _render(request, "courier.html", {
         "principal": principal, "csrf": csrf, "items": items,
         "overdue_count": sum(1 for i in items if i["overdue"]),
-        "reasons": scans.FAILURE_REASONS,
+        "reasons": recording.FAILURE_REASONS,
     })
 
 
@@ -58,20 +58,21 @@ async def item(request: web.Request) -> web.Response:
     """One item with only the actions its status allows, the proof form and the failure reasons."""
     principal, csrf = await _courier(request)
     try:
-        shipment = await scans.courier_item(
+        shipment = await courier.courier_item(
             request.app[pool_key], principal, request.match_info["code"], _clock(request)
         )
     except NotFound as exc:
         return _render(request, "courier_missing.html", {"principal": principal, "csrf": csrf,
                                                          "detail": exc.detail}, status=404)
     return _render(request, "courier_item.html", {
-        "principal": principal, "csrf": csrf, "s": shipment, "reasons": scans.FAILURE_REASONS,
+        "principal": principal, "csrf": csrf, "s": shipment, "reasons": recording.FAILURE_REASONS,
+        "paid_online": await payments.is_paid(request.app[pool_key], shipment["tracking_code"]),
     })
 
 
 async def _upload(request: web.Request) -> bytes:
     """The first file of a multipart form, read as a stream within the decoder's size limit."""
-    limit = scans.MAX_DECODE_BYTES
+    limit = photos.MAX_DECODE_BYTES
     if request.content_length is not None and request.content_length > limit + 64 * 1024:
         raise PayloadTooLarge(f"Ảnh tối đa {limit // (1024 * 1024)} MB.")
     if not request.content_type.startswith("multipart/"):
@@ -93,7 +94,7 @@ async def decode(request: web.Request) -> web.Response:
     _principal, csrf = await _courier(request)
     await check_csrf(request, csrf)
     data = await _upload(request)
-    found = await asyncio.to_thread(scans.decode_codes, data)  # CPU work off the event loop
+    found = await asyncio.to_thread(photos.decode_codes, data)  # CPU work off the event loop
     if not found:
         raise NotFound("Không đọc được mã trong ảnh: chụp gần hơn, đủ sáng, mã nằm trọn trong khung.")
     return web.json_response({"codes": found, "code": found[0]}, headers=PRIVATE_HEADERS)

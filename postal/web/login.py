@@ -16,13 +16,12 @@ from aiohttp import web
 
 from postal.domain.access import Principal, Role
 from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.keys import pool_key, settings_key, verifier_key
 from postal.edge.session import SESSION_COOKIE, check_csrf, client_address
 from postal.errors import Forbidden, RateLimited, Unauthenticated
-from postal.keys import pool_key, settings_key
 from postal.services import accounts, signin
 
 HOME_BY_ROLE = {Role.courier: "/courier", Role.staff: "/staff", Role.admin: "/staff"}
-verifier_key = web.AppKey("password_verifier", signin.PasswordVerifier)
 _SAFE_NEXT = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]{0,500}$")
 
 

@@ -21,9 +21,9 @@ from pydantic import ValidationError
 
 from postal.domain.access import Principal, Role
 from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.keys import clock_key, pool_key
 from postal.edge.session import check_csrf
 from postal.errors import FieldError, Forbidden, InvalidInput, PostalError
-from postal.keys import pool_key, settings_key
 from postal.services import reports, reschedule
 from postal.services.views import Clock
 from postal.web.login import login_redirect, page_session
@@ -94,7 +94,7 @@ def _csv_url(period: reports.Period) -> str:
 
 async def _content(request: web.Request, principal: Principal, values: dict[str, str]) -> dict[str, Any]:
     """The report, chart and late list of the period in ``values`` (raises InvalidInput / NotFound)."""
-    clock = Clock(request.app[settings_key])
+    clock = request.app[clock_key]
     query = reports.SlaQuery.model_validate({k: v for k, v in values.items() if v or k != "agency"})
     found = await reports.report_page(request.app[pool_key], principal, query, clock)
     return {"period": found.period, "rows": found.rows, "chart": chart(found.weeks), "weeks": found.weeks,
@@ -104,7 +104,7 @@ async def _content(request: web.Request, principal: Principal, values: dict[str,
 async def page(request: web.Request) -> web.Response:
     """The report page; a bad period is shown next to the form (422), never a 500."""
     principal, csrf = await _staff(request)
-    clock = Clock(request.app[settings_key])
+    clock = request.app[clock_key]
     values = _period_values(request, clock)
     context: dict[str, Any] = {"principal": principal, "csrf": csrf, "v": values, "errors": [], "rows": None,
                                "done": request.query.get("done", "")[:20]}
@@ -150,7 +150,7 @@ async def reschedule_form(request: web.Request) -> web.Response:
         cmd = reschedule.RescheduleIn.model_validate({"new_date": str(form.get("new_date", "")) or None,
                                                       "reason": str(form.get("reason", ""))})
         shipment = await reschedule.reschedule(request.app[pool_key], principal, code, cmd,
-                                               Clock(request.app[settings_key]))
+                                               request.app[clock_key])
     except ValidationError:
         return _message(request, principal, csrf, InvalidInput(
             "Hãy chọn ngày hẹn mới (sau hôm nay) và ghi lý do (tối đa 500 ký tự).",

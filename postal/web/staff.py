@@ -26,12 +26,12 @@ from pydantic import ValidationError
 from postal.domain.access import Principal, Role
 from postal.domain.address import provinces, wards_of
 from postal.domain.lifecycle import Status
+from postal.domain.messages import order_key, sentence
 from postal.edge.headers import PRIVATE_HEADERS
+from postal.edge.keys import clock_key, pool_key
 from postal.edge.session import check_csrf
-from postal.edge_messages import order_key, sentence
 from postal.errors import BadRequest, Conflict, FieldError, Forbidden, InvalidInput, NotFound, PostalError
-from postal.keys import pool_key, settings_key
-from postal.services import console, notifications, printing, shipments
+from postal.services import console, manifests, notifications, printing, shipment_creation, shipments
 from postal.services.views import Clock
 from postal.web.login import login_redirect, page_session
 from postal.web.texts import STATUS_LABELS, event_label
@@ -65,7 +65,7 @@ async def _form(request: web.Request, csrf: str) -> MultiMapping[Any]:
 
 
 def _clock(request: web.Request) -> Clock:
-    return Clock(request.app[settings_key])
+    return request.app[clock_key]
 
 
 def _render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
@@ -221,7 +221,7 @@ async def new_submit(request: web.Request) -> web.Response:
         return refused
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     try:
-        created = await shipments.create_shipment(request.app[pool_key], principal, _create_body(form),
+        created = await shipment_creation.create_shipment(request.app[pool_key], principal, _create_body(form),
                                                   _clock(request), _field(form, "idempotency_key")[:200] or None)
     except (InvalidInput, Conflict) as exc:
         errors = sorted(exc.errors or [FieldError("", exc.detail)], key=lambda e: order_key(e.field))
@@ -274,9 +274,9 @@ async def resend_otp(request: web.Request) -> web.Response:
     code = request.match_info["code"]
     try:
         sent = await notifications.resend_otp(request.app[pool_key], principal, code, _clock(request))
+    except NotFound:
+        raise  # not this agency's, or no such code: the 404 page, not the detail page
     except PostalError as exc:
-        if exc.status == 404:
-            raise
         return await detail(request, exc)
     raise web.HTTPSeeOther(f"/staff/shipments/{sent['tracking_code']}?resent=1")
 
@@ -333,9 +333,9 @@ async def manifest_create(request: web.Request) -> web.Response:
     try:
         if not _codes(form):
             raise _nothing_chosen()
-        cmd = printing.ManifestIn.model_validate({"tracking_codes": _codes(form),
+        cmd = manifests.ManifestIn.model_validate({"tracking_codes": _codes(form),
                                                   "post_office_code": str(form.get("post_office_code", ""))})
-        manifest = await printing.create_manifest(request.app[pool_key], principal, cmd, _clock(request))
+        manifest = await manifests.create_manifest(request.app[pool_key], principal, cmd, _clock(request))
     except ValidationError:
         return _message(request, principal, csrf, InvalidInput("Chọn bưu cục và tối đa 500 bưu gửi."))
     except PostalError as exc:
@@ -346,7 +346,7 @@ async def manifest_create(request: web.Request) -> web.Response:
 async def manifest_page(request: web.Request) -> web.Response:
     """A manifest: its shipments and the link to its PDF."""
     principal, csrf = await _staff(request)
-    manifest = await printing.get_manifest(request.app[pool_key], principal, request.match_info["manifest_id"],
+    manifest = await manifests.get_manifest(request.app[pool_key], principal, request.match_info["manifest_id"],
                                            _clock(request))
     return _render(request, "staff_manifest.html", {"principal": principal, "csrf": csrf, "m": manifest})
 

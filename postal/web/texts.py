@@ -6,7 +6,8 @@ know (an event a carrier reported that we keep in the timeline) reads as a Vietn
 
 from __future__ import annotations
 
-from postal.domain.lifecycle import Direction, Status, status_text, timeline_text
+from postal.domain.lifecycle import Direction, Status
+from postal.domain.status_texts import status_text, timeline_text
 
 UNKNOWN_EVENT = "Cập nhật khác từ đơn vị vận chuyển"
 UNKNOWN_STATUS = "Trạng thái khác"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from postal.workers import notify, webhooks
+from postal.workers import notify, webhooks, zalo
 from postal.workers.outbox import OutboxHandler
 
 # Topic → handler: webhooks fan out shipment changes, citizen notifications queue messages.
-HANDLERS: dict[str, OutboxHandler] = {**webhooks.HANDLERS, **notify.HANDLERS}
+HANDLERS: dict[str, OutboxHandler] = {**webhooks.HANDLERS, **notify.HANDLERS, **zalo.HANDLERS}

@@ -14,6 +14,8 @@ from typing import Any
 
 import asyncpg
 
+from postal.store import outbox as store
+
 log = logging.getLogger(__name__)
 OutboxHandler = Callable[[asyncpg.Connection, dict[str, Any]], Awaitable[None]]
 MAX_BACKOFF_SECONDS = 3600
@@ -22,12 +24,7 @@ MAX_BACKOFF_SECONDS = 3600
 async def dispatch_once(pool: asyncpg.Pool, handlers: Mapping[str, OutboxHandler], batch: int = 50) -> int:
     """Handle up to ``batch`` due rows of the handled topics; returns how many were claimed."""
     async with pool.acquire() as con, con.transaction():
-        rows = await con.fetch(
-            "SELECT id, topic, payload, attempts FROM outbox"
-            " WHERE processed_at IS NULL AND available_at <= now() AND topic = ANY($1::text[])"
-            " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
-            list(handlers), batch,
-        )
+        rows = await store.claim_due(con, handlers, batch)
         for row in rows:
             await _handle(con, handlers[row["topic"]], row)
     return len(rows)
@@ -37,17 +34,12 @@ async def _handle(con: asyncpg.Connection, handler: OutboxHandler, row: asyncpg.
     try:
         async with con.transaction():  # a savepoint: a failing handler leaves only its own row to retry
             await handler(con, row["payload"])
-            await con.execute("UPDATE outbox SET processed_at = now(), attempts = attempts + 1 WHERE id = $1",
-                              row["id"])
+            await store.mark_processed(con, row["id"])
     except Exception as exc:
         delay = min(2 ** row["attempts"] * 5, MAX_BACKOFF_SECONDS)
         log.warning("outbox handler failed", extra={"outbox_id": row["id"], "topic": row["topic"],
                                                     "error": type(exc).__name__, "retry_in_s": delay})
-        await con.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
-            " available_at = now() + make_interval(secs => $3) WHERE id = $1",
-            row["id"], type(exc).__name__, float(delay),
-        )
+        await store.retry_later(con, row["id"], type(exc).__name__, delay)
 
 
 async def run(pool: asyncpg.Pool, handlers: Mapping[str, OutboxHandler], idle_seconds: float = 1.0) -> None:

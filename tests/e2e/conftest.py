@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpServer
+
+from postal.settings import Settings
+from tests.e2e.tools import require_tool
 
 CHROMIUM = os.environ.get("POSTAL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -17,11 +21,7 @@ CHROMIUM_ARGS = [
 
 def _require_browser() -> None:
     """Skip where no Chromium is installed, unless the run demands it (CI sets POSTAL_REQUIRE_BROWSER=1)."""
-    if shutil.which(CHROMIUM) is None:
-        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("POSTAL_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_tool(CHROMIUM, "apt-get install chromium")
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ async def browser() -> AsyncIterator[object]:
 
 
 @pytest.fixture
-async def live_server(aiohttp_server, settings):  # type: ignore[no-untyped-def]
+async def live_server(aiohttp_server: AiohttpServer, settings: Settings) -> TestServer:
     """The app served on a real TCP port of 127.0.0.1; ``str(live_server.make_url("/"))`` is its base URL."""
     from postal.app import create_app
 

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-import pytest
 import zxingcpp
 from PIL import Image
 
+from tests.e2e.tools import require_tool
+
 
 def require_pdftoppm() -> str:
-    """Path to pdftoppm; a missing tool fails the test unless POSTAL_ALLOW_MISSING_TOOLS=1."""
-    path = shutil.which("pdftoppm")
-    if path:
-        return path
-    if os.environ.get("POSTAL_ALLOW_MISSING_TOOLS") == "1":
-        pytest.skip("pdftoppm not installed (allowed by POSTAL_ALLOW_MISSING_TOOLS=1)")
-    pytest.fail("pdftoppm (poppler-utils) is required: apt-get install -y poppler-utils")
+    """Path to pdftoppm (poppler-utils): skipped with the reason when missing, failed under POSTAL_REQUIRE_BROWSER=1."""
+    return require_tool("pdftoppm", "apt-get install poppler-utils")
 
 
 def rasterize(pdf: bytes, dpi: int) -> list[Image.Image]:
@@ -42,7 +36,8 @@ def _load(path: Path) -> Image.Image:
 def decode(image: Image.Image) -> dict[str, list[str]]:
     """Decoded texts by symbology: {"QRCode": [...], "Code128": [...]}."""
     found: dict[str, list[str]] = {"QRCode": [], "Code128": []}
-    for b in zxingcpp.read_barcodes(image, formats=(zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128)):
+    formats = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128])
+    for b in zxingcpp.read_barcodes(image, formats=formats):
         key = "QRCode" if b.format == zxingcpp.BarcodeFormat.QRCode else "Code128"
         found[key].append(b.text)
     return found

@@ -6,16 +6,20 @@ import os
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 import pytest
+from playwright.async_api import Page
 
 from postal.domain.signing import sign_code
+from tests.conftest import World
 from tests.integration import tracking_support as ts
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
 
 
-async def _shipment(base: str, world, db, direction: str = "delivery", path: str = "out_for_delivery") -> str:  # type: ignore[no-untyped-def]
+async def _shipment(base: str, world: World, db: asyncpg.Connection, direction: str = "delivery",
+                    path: str = "out_for_delivery") -> str:
     async with aiohttp.ClientSession() as http:
         resp = await http.post(f"{base}/api/v1/shipments", json=ts.body(direction), headers=world.auth("staff1"))
         assert resp.status == 201, await resp.text()
@@ -31,7 +35,7 @@ def _shots(tmp_path: Path) -> Path:
     return target
 
 
-async def _no_overflow(page) -> None:  # type: ignore[no-untyped-def]
+async def _no_overflow(page: Page) -> None:
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 

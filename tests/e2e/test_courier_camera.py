@@ -12,7 +12,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from playwright.async_api import Browser, BrowserContext, Page
 
+from tests.conftest import World
 from tests.e2e.labels_raster import rasterize
 from tests.integration.payloads import create_body
 
@@ -21,7 +23,7 @@ NO_DETECTOR = "delete window.BarcodeDetector; delete Window.prototype.BarcodeDet
 SHOTS = os.environ.get("POSTAL_SCREENSHOTS")  # a directory to keep screenshots in, for a person to look at
 
 
-async def _slip_photo(base: str, world, tmp_path: Path) -> tuple[str, Path]:
+async def _slip_photo(base: str, world: World, tmp_path: Path) -> tuple[str, Path]:
     """A new shipment and a 200 dpi PNG of its printed A6 slip, as a phone photo stands in."""
     async with aiohttp.ClientSession() as http:
         resp = await http.post(f"{base}/api/v1/shipments", json=create_body(), headers=world.auth("staff1"))
@@ -35,7 +37,7 @@ async def _slip_photo(base: str, world, tmp_path: Path) -> tuple[str, Path]:
     return code, photo
 
 
-async def _signed_in_page(browser, base: str, width: int, height: int):
+async def _signed_in_page(browser: Browser, base: str, width: int, height: int) -> tuple[BrowserContext, Page]:
     context = await browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
     await context.add_init_script(NO_DETECTOR)
     page = await context.new_page()
@@ -53,7 +55,7 @@ def _shots_dir() -> Path:
     return path
 
 
-async def _shot(page, name: str) -> None:
+async def _shot(page: Page, name: str) -> None:
     if SHOTS:
         await page.screenshot(path=str(_shots_dir() / name), full_page=True)
 

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import aiohttp
+import asyncpg
 import pytest
 from playwright.async_api import expect
 
+from tests.conftest import World
 from tests.integration.payloads import create_body
 
 pytestmark = pytest.mark.browser
 
 
-async def _create_shipment(base: str, world) -> str:
+async def _create_shipment(base: str, world: World) -> str:
     async with aiohttp.ClientSession() as http:
         resp = await http.post(f"{base}/api/v1/shipments", json=create_body(), headers=world.auth("staff1"))
         assert resp.status == 201, await resp.text()
         return str((await resp.json())["tracking_code"])
 
 
-async def _events(db, code: str) -> list[str]:
+async def _events(db: asyncpg.Connection, code: str) -> list[str]:
     rows = await db.fetch(
         "SELECT e.event FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id"
         " WHERE s.tracking_code = $1 ORDER BY e.id", code)

@@ -3,10 +3,14 @@ the QR code holds exactly the shipment's signed link, the Code 128 exactly its t
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from aiohttp.test_utils import TestClient
 from reportlab.lib.pagesizes import A4, A6
 
 from labels.slips import a4_origin
+from tests.conftest import World
 from tests.integration.scan_helpers import create_shipment
 
 from .labels_raster import crop_pt, decode, rasterize
@@ -14,7 +18,7 @@ from .labels_raster import crop_pt, decode, rasterize
 DPIS = [200, 150]
 
 
-async def shipment(client, world, **changes) -> dict:
+async def shipment(client: TestClient, world: World, **changes: Any) -> dict[str, Any]:
     code = await create_shipment(client, world, **changes)
     return await (await client.get(f"/api/v1/shipments/{code}", headers=world.auth("staff1"))).json()
 

@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from reportlab.lib.pagesizes import A4, A6
 
 from labels import Party, qr, render_pickup_slip, render_slips
+from labels.model import Slip
 from labels.samples import s10_code, sample_pickup, sample_slip
 from labels.slips import a4_origin
 
@@ -15,14 +16,14 @@ DPIS = [200, 150]
 
 
 @pytest.fixture(params=["zxing-cpp", "qrcode"])
-def encoder(request, monkeypatch):
+def encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param == "qrcode":
         monkeypatch.setattr(qr, "zxingcpp", None)
     assert qr.backend_name() == request.param
-    return request.param
+    return str(request.param)
 
 
-def assert_slip_decodes(found, slip):
+def assert_slip_decodes(found: dict[str, list[str]], slip: Slip) -> None:
     assert found["QRCode"] == [slip.qr_payload]  # the QR holds the payload and nothing else
     assert found["Code128"] == [slip.tracking_code]
 

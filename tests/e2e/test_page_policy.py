@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
+from playwright.async_api import Page
 
 from tests.integration.payloads import create_body
 
@@ -18,7 +19,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-async def _sign_in(page, base: str, username: str, home: str) -> None:
+async def _sign_in(page: Page, base: str, username: str, home: str) -> None:
     await page.goto(f"{base}/login")
     await page.fill("#username", username)
     await page.fill("#password", "correct-horse-battery")

@@ -14,12 +14,14 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-from tests.conftest import build_world
+from postal.settings import Settings
+from tests.conftest import World, build_world
 from tests.integration.payloads import CREATE, create_body
 
 
@@ -43,7 +45,7 @@ def wait_until_healthy(url: str, proc: subprocess.Popen[bytes], seconds: float =
     raise RuntimeError("postal serve did not become healthy")
 
 
-async def load_world(dsn: str):
+async def load_world(dsn: str) -> World:
     con = await asyncpg.connect(dsn)
     try:
         return await build_world(con)
@@ -52,7 +54,7 @@ async def load_world(dsn: str):
 
 
 @pytest.fixture
-def served(settings, dsn, tmp_path: Path):
+def served(settings: Settings, dsn: str, tmp_path: Path) -> Iterator[tuple[str, World]]:
     """A real ``postal serve`` subprocess on a free port, with the test world loaded; yields (url, tokens)."""
     world = asyncio.run(load_world(dsn))
     port = free_port()

@@ -21,12 +21,13 @@ import aiohttp
 import asyncpg
 from argon2 import PasswordHasher
 
+from postal.settings import Settings
 from tests.e2e.labels_raster import decode, rasterize
 from tests.e2e.test_schemathesis import create_shipment, free_port, load_world, wait_until_healthy
 
 
 @contextlib.contextmanager
-def serve(settings, dsn: str, tmp_path: Path, *args: str, **env: str) -> Iterator[tuple[str, Path]]:
+def serve(settings: Settings, dsn: str, tmp_path: Path, *args: str, **env: str) -> Iterator[tuple[str, Path]]:
     """``postal serve --port <free port> *args`` with ``env``; yields (base URL, its stderr file)."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("POSTAL_")}

@@ -11,23 +11,24 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Page
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.browser
 VIEWPORTS = [(360, 740), (1280, 800)]
 
 
-async def shot(page, name: str, width: int) -> None:
+async def shot(page: Page, name: str, width: int) -> None:
     target = os.environ.get("POSTAL_SCREENSHOTS")
     if target:
         await page.screenshot(path=os.path.join(target, f"{name}-{width}.png"), full_page=True)  # makes the dir
 
 
-async def assert_no_sideways_scroll(page, width: int) -> None:
+async def assert_no_sideways_scroll(page: Page, width: int) -> None:
     assert await page.evaluate("document.documentElement.scrollWidth") <= width
 
 
-async def sign_in(page, base: str) -> None:
+async def sign_in(page: Page, base: str) -> None:
     await page.goto(f"{base}/staff")
     assert "/login" in page.url
     await page.fill("#username", "staff1")
@@ -36,7 +37,7 @@ async def sign_in(page, base: str) -> None:
     await page.wait_for_url(f"{base}/staff")
 
 
-async def fill_order(page) -> None:
+async def fill_order(page: Page) -> None:
     await page.fill('[name="dossier.code"]', "000.00.15.H62-261126-0042")
     await page.fill('[name="dossier.procedure_name"]', "Cấp đổi giấy phép lái xe")
     await page.fill('[name="dossier.appointment_date"]', "2026-12-03")

@@ -29,6 +29,7 @@ class Providers:
     valid_token: str = "zns-token-1"
     sms_status: list[int] = field(default_factory=list)  # answers to give first (then 202)
     sms_retry_after: str | None = None
+    base: str = ""  # where the fakes are served, set by the fixture that starts them
 
     def app(self) -> web.Application:
         app = web.Application()

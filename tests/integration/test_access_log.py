@@ -62,7 +62,8 @@ def test_buffered_lines_keep_fields_and_tracebacks(monkeypatch):
         logging.getLogger("postal.test").info("token pst_secretvalue123")
         logs._stop_listener()  # what exit does: drain the queue
     finally:
-        root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
     first, second = (json.loads(line) for line in out.getvalue().splitlines())
     assert first["msg"] == "failed here" and first["request_id"] == "r1"
     assert "ValueError: boom" in first["exc"]

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
 
 import asyncpg
+import pytest
 
 from postal.services.accounts import token_hash
+from postal.settings import Settings
 
 
-def postal(settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def postal(settings: Settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    assert settings.database_url is not None
     env = {**os.environ, "DATABASE_URL": settings.database_url, "POSTAL_DATA_DIR": str(settings.data_dir),
            "POSTAL_SECRET_KEY": settings.secret_key}
     return subprocess.run([sys.executable, "-m", "postal.cli", *args], env=env, input=stdin, capture_output=True,
@@ -91,15 +96,45 @@ def test_invalid_settings_are_named_without_a_traceback(settings):
     assert "s10_prefix" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_worker_runs_until_stopped(settings):
+async def _overdue_shipment(db: asyncpg.Connection, code: str) -> None:
+    """One open shipment whose due date passed yesterday: the worker's overdue watcher must notice it."""
+    await db.execute(
+        "INSERT INTO shipments (tracking_code, direction, status, agency_code, post_office_code, dossier_code,"
+        " citizen_name, citizen_phone, address_line, ward_code, province_code, due_date)"
+        " VALUES ($1, 'delivery', 'picked_up', 'AG-1', 'PO-1', 'D', 'Tên', '0912345678', 'Số 1', '08707', '25',"
+        " current_date - 1)", code)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_worker_does_the_work_then_stops_cleanly(world, db, settings, stop):
+    """The overdue watcher, the outbox dispatcher and the sender all run in ``postal worker``."""
+    code = "RA12345678VN" if stop == signal.SIGTERM else "RA87654321VN"
+    await _overdue_shipment(db, code)
     env = {**os.environ, "DATABASE_URL": settings.database_url, "POSTAL_SECRET_KEY": settings.secret_key,
-           "POSTAL_DATA_DIR": str(settings.data_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "postal.cli", "worker"], env=env, stderr=subprocess.PIPE,
-                            text=True)
+           "POSTAL_DATA_DIR": str(settings.data_dir), "POSTAL_NOTIFY_CHANNELS": "log"}
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "postal.cli", "worker", env=env,
+                                                stderr=asyncio.subprocess.PIPE)
     try:
-        time.sleep(3)
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        sent = None
+        for _ in range(200):  # up to a minute on a busy machine
+            sent = await db.fetchrow("SELECT n.kind, n.channel, n.text_masked FROM notifications n"
+                                     " JOIN shipments s ON s.id = n.shipment_id"
+                                     " WHERE s.tracking_code = $1 AND n.status = 'sent'", code)
+            if sent is not None or proc.returncode is not None:
+                break
+            await asyncio.sleep(0.3)
+        assert sent is not None and (sent["kind"], sent["channel"]) == ("late", "log")
+        assert "0912345678" not in (sent["text_masked"] or "")
+        assert await db.fetchval("SELECT count(*) FROM outbox WHERE topic = 'notification.late'"
+                                 " AND processed_at IS NOT NULL") == 1
+        proc.send_signal(stop)
+        started = time.monotonic()
+        returncode = await asyncio.wait_for(proc.wait(), timeout=10)
+        assert time.monotonic() - started < 10
     finally:
-        proc.terminate()
-        _, stderr = proc.communicate(timeout=20)
-    assert "Traceback" not in stderr
+        if proc.returncode is None:
+            proc.kill()
+        _, err = await proc.communicate()
+    stderr = err.decode()
+    assert returncode == 0, stderr
+    assert "Traceback" not in stderr and "worker stopped" in stderr

@@ -10,19 +10,23 @@ import sys
 import tempfile
 from pathlib import Path
 
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
+
 from postal.app import create_app
+from postal.settings import Settings
 from postal.store.database import embedded_server_running
 from tests.integration.test_cli import postal
 
 PASSWORD = "correct-horse-battery"
 
 
-async def fresh_client(aiohttp_client, settings):
+async def fresh_client(aiohttp_client: AiohttpClient, settings: Settings) -> TestClient:
     """An app without a token cache, as another process would be after POSTAL_TOKEN_CACHE_SECONDS."""
     return await aiohttp_client(await create_app(settings.model_copy(update={"token_cache_seconds": 0})))
 
 
-async def api_status(client, token: str) -> int:
+async def api_status(client: TestClient, token: str) -> int:
     resp = await client.get("/api/v1/shipments", headers={"Authorization": f"Bearer {token}"})
     return resp.status
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+
 from tests.integration.scan_helpers import create_shipment
 
 PASSWORD = "correct-horse-battery"
@@ -9,7 +12,7 @@ CSP = ("default-src 'self'; img-src 'self' blob:; object-src 'none'; base-uri 'n
        "frame-ancestors 'none'")
 
 
-def _assert_page_headers(resp, what: str) -> None:
+def _assert_page_headers(resp: ClientResponse, what: str) -> None:
     assert resp.headers.get("Content-Security-Policy") == CSP, what
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"], what
     assert "unsafe-inline" not in resp.headers["Content-Security-Policy"], what
@@ -18,7 +21,7 @@ def _assert_page_headers(resp, what: str) -> None:
     assert resp.headers.getall("Referrer-Policy") == ["same-origin"], what
 
 
-async def _signed_in(client, username):  # type: ignore[no-untyped-def]
+async def _signed_in(client: TestClient, username: str) -> TestClient:
     client.session.cookie_jar.clear()
     resp = await client.post("/login", data={"username": username, "password": PASSWORD}, allow_redirects=False)
     assert resp.status == 302

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import socket
 
-from postal.keys import pool_key
+from aiohttp.test_utils import TestClient
+
+from postal.edge.keys import pool_key
+from tests.integration.page_checks import search
 
 PASSWORD = "correct-horse-battery"
 
 
-async def _metrics(client) -> str:
+async def _metrics(client: TestClient) -> str:
     return await (await client.get("/metrics")).text()
 
 
@@ -22,7 +24,7 @@ async def test_redirects_are_counted_and_logged_as_redirects(client, world, capl
     resp = await client.post("/login", data={"username": "staff1", "password": PASSWORD}, allow_redirects=False)
     assert resp.status == 302
     html = await (await client.get("/staff")).text()
-    csrf = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    csrf = search(r'name="csrf-token" content="([^"]+)"', html).group(1)
     resp = await client.post("/staff/manifests", data={"csrf_token": csrf}, allow_redirects=False)
     assert resp.status == 422  # nothing chosen: a page, not a redirect
     assert (await client.post("/logout", data={"csrf_token": csrf}, allow_redirects=False)).status == 302
@@ -41,7 +43,7 @@ async def test_post_redirect_get_is_a_303(client, world):
 
     await client.post("/login", data={"username": "staff1", "password": PASSWORD})
     html = await (await client.get("/staff/new")).text()
-    csrf = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    csrf = search(r'name="csrf-token" content="([^"]+)"', html).group(1)
     resp = await client.post("/staff/new", data={**FORM, "csrf_token": csrf}, allow_redirects=False)
     assert resp.status == 303, await resp.text()
     assert resp.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")

@@ -6,7 +6,11 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from postal.domain.lifecycle import Direction, Event, Status, event_text, status_text
+import asyncpg
+from aiohttp.test_utils import TestClient
+
+from postal.domain.lifecycle import Direction, Event, Status
+from postal.domain.status_texts import event_text, status_text
 from tests.integration.scan_helpers import create_shipment, walk
 
 PASSWORD = "correct-horse-battery"
@@ -26,7 +30,7 @@ def assert_no_raw_names(text: str) -> None:
     assert not found, found
 
 
-async def _page(client, username: str, path: str) -> str:
+async def _page(client: TestClient, username: str, path: str) -> str:
     resp = await client.post("/login", data={"username": username, "password": PASSWORD}, allow_redirects=False)
     assert resp.status == 302
     resp = await client.get(path)
@@ -34,7 +38,7 @@ async def _page(client, username: str, path: str) -> str:
     return visible_text(await resp.text())
 
 
-async def _late_and_unknown_events(db, code: str) -> None:
+async def _late_and_unknown_events(db: asyncpg.Connection, code: str) -> None:
     """A carrier-reported event the lifecycle does not know, kept in the timeline."""
     await db.execute(
         "INSERT INTO shipment_events (shipment_id, event, occurred_at, applied, details)"

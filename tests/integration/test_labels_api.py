@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 
+import asyncpg
 import pytest
-from pypdf import PdfReader
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+from pypdf import PageObject, PdfReader
 from reportlab.lib.pagesizes import A4, A6
 
 from postal.domain.signing import qr_payload
+from tests.conftest import World
 from tests.integration.payloads import create_body
 from tests.integration.scan_helpers import create_shipment
 
@@ -22,21 +26,21 @@ def pdf_pages(data: bytes) -> list:
     return list(PdfReader(io.BytesIO(data)).pages)
 
 
-def page_size(page) -> tuple[float, float]:
+def page_size(page: PageObject) -> tuple[float, float]:
     return float(page.mediabox.width), float(page.mediabox.height)
 
 
-def assert_size(page, size) -> None:
+def assert_size(page: PageObject, size: tuple[float, float]) -> None:
     assert page_size(page) == pytest.approx(size, abs=0.5)
 
 
-async def print_rows(db, code: str) -> list:
+async def print_rows(db: asyncpg.Connection, code: str) -> list[asyncpg.Record]:
     return await db.fetch(
         "SELECT l.document, u.username FROM print_log l JOIN shipments s ON s.id = l.shipment_id"
         " JOIN users u ON u.id = l.user_id WHERE s.tracking_code = $1 ORDER BY l.id", code)
 
 
-async def all_prints(db) -> int:
+async def all_prints(db: asyncpg.Connection) -> int:
     return int(await db.fetchval("SELECT count(*) FROM print_log"))
 
 
@@ -116,7 +120,8 @@ async def test_label_code_is_case_and_space_insensitive(client, world):
 # Batches
 
 
-async def batch(client, world, codes, fmt="a4", who="staff1"):
+async def batch(client: TestClient, world: World, codes: list[str], fmt: str = "a4",
+                who: str = "staff1") -> ClientResponse:
     return await client.post("/api/v1/labels", json={"tracking_codes": codes, "format": fmt},
                              headers=world.auth(who))
 

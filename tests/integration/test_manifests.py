@@ -9,14 +9,18 @@ from urllib.parse import quote
 
 import asyncpg
 import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 
+from tests.conftest import World
 from tests.integration.payloads import create_body
 from tests.integration.scan_helpers import create_shipment, walk
 
 
-async def create_manifest(client, world, codes, office="PO-1", who="staff1"):
+async def create_manifest(client: TestClient, world: World, codes: list[str], office: str = "PO-1",
+                          who: str = "staff1") -> ClientResponse:
     return await client.post("/api/v1/manifests", json={"tracking_codes": codes, "post_office_code": office},
                              headers=world.auth(who))
 

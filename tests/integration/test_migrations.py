@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 
-from postal.store.database import Migration, MigrationError, migrate, read_migrations
+from postal.errors import MigrationError
+from postal.store.database import Migration, migrate, read_migrations
 from tests.conftest import with_database
 
 
 @pytest.fixture
-async def empty_db(server_dsn):
+async def empty_db(server_dsn: str) -> AsyncIterator[str]:
     name = "postal_empty_" + asyncio.get_running_loop().time().hex().replace(".", "")[-10:]
     admin = await asyncpg.connect(server_dsn)
     await admin.execute(f'CREATE DATABASE "{name}"')

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from postal.store.database import create_pool
 from tests.integration.notify_support import pump
+from tests.integration.page_checks import CSRF_TEXT
+from tests.integration.page_checks import refused as page_refused
 from tests.integration.scan_helpers import create_shipment, walk
 from tests.integration.test_staff_pages import login
 
@@ -22,7 +24,7 @@ async def test_detail_shows_the_message_log_and_resends_the_code(client, world, 
         assert 'id="resend-otp"' in html and "0912345678" not in html.split('id="notifications"')[1]
         refused = await client.post(f"/staff/shipments/{code}/otp/resend", data={"csrf_token": "wrong"},
                                     allow_redirects=False)
-        assert refused.status == 403
+        await page_refused(refused, CSRF_TEXT, back="/staff")
         too_soon = await client.post(f"/staff/shipments/{code}/otp/resend", data={"csrf_token": csrf},
                                      allow_redirects=False)
         assert too_soon.status == 429 and "đợi" in await too_soon.text()

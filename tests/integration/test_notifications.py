@@ -6,11 +6,18 @@ import asyncio
 import collections
 import json
 import logging
+from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpServer
 
+from postal.settings import Settings
 from postal.workers import HANDLERS, notify
 from postal.workers.outbox import dispatch_once
+from tests.conftest import World
 from tests.integration.notify_support import Providers, provider_settings, pump, worker_pool
 from tests.integration.scan_helpers import create_shipment, delivery_proof, scan, scan_body, walk
 
@@ -19,15 +26,15 @@ STREET = "Số 12 ngõ 3 đường Hùng Vương"
 
 
 @pytest.fixture
-async def providers(aiohttp_server):  # type: ignore[no-untyped-def]
+async def providers(aiohttp_server: AiohttpServer) -> Providers:
     fake = Providers()
     server = await aiohttp_server(fake.app())
-    fake.base = str(server.make_url("")).rstrip("/")  # type: ignore[attr-defined]
+    fake.base = str(server.make_url("")).rstrip("/")
     return fake
 
 
 @pytest.fixture
-async def pool(dsn, settings):  # type: ignore[no-untyped-def]
+async def pool(dsn: str, settings: Settings) -> AsyncIterator[asyncpg.Pool]:
     pool = await worker_pool(dsn, settings)
     yield pool
     await pool.close()
@@ -38,7 +45,7 @@ def assert_no_personal_data(text: str) -> None:
         assert secret not in text, secret
 
 
-async def deliver_with_code(client, world, code: str, otp: str):  # type: ignore[no-untyped-def]
+async def deliver_with_code(client: TestClient, world: World, code: str, otp: str) -> ClientResponse:
     body = scan_body(code, "delivered", proof=delivery_proof(otp, method="otp"))
     return await scan(client, world, body)
 
@@ -197,16 +204,16 @@ async def test_every_kind_in_vietnamese_with_the_log_channel(client, world, pool
     assert await overdue.notify_all_overdue(pool, Clock(settings)) == 0  # once per due date
     await pump(pool, settings)
     logged = [r for r in caplog.records if r.getMessage() == "tin nhắn cho công dân"]
-    by_kind = {(r.kind, r.tracking_code): r.text for r in logged}  # type: ignore[attr-defined]
+    by_kind = {(r.kind, r.tracking_code): r.text for r in logged}
     assert "Bưu điện đã nhận hồ sơ" in by_kind[("picked_up", pickup)]
     assert "người nhận vắng nhà" in by_kind[("delivery_failed", failed)]
     assert "hẹn giao lại" in by_kind[("delivery_failed", failed)]
     assert "02/01/2020" in by_kind[("late", late)]
     assert ("otp", failed) in by_kind
     for record in logged:
-        assert record.phone == "091****678"  # type: ignore[attr-defined]
+        assert record.phone == "091****678"
         assert_no_personal_data(json.dumps(record.__dict__, ensure_ascii=False, default=str))
-        assert f"/t/{record.tracking_code}" in record.text  # type: ignore[attr-defined]
+        assert f"/t/{record.tracking_code}" in record.text
     log = await client.get(f"/api/v1/shipments/{failed}/notifications", headers=world.auth("staff1"))
     body = await log.text()
     assert log.status == 200

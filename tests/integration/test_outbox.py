@@ -12,7 +12,7 @@ from postal.store.database import create_pool
 from postal.workers.outbox import dispatch_once
 
 
-async def add_rows(db, n: int, topic: str = "test.topic") -> None:
+async def add_rows(db: asyncpg.Connection, n: int, topic: str = "test.topic") -> None:
     await db.executemany("INSERT INTO outbox (topic, payload) VALUES ($1, $2)",
                          [(topic, json.dumps({"n": i})) for i in range(n)])
 
@@ -27,7 +27,7 @@ async def test_two_workers_handle_every_row_exactly_once(db, dsn, settings):
 
     pools = [await create_pool(dsn, settings) for _ in range(2)]
     try:
-        async def drain(pool) -> None:
+        async def drain(pool: asyncpg.Pool) -> None:
             while await dispatch_once(pool, {"test.topic": handler}, batch=10):
                 pass
 

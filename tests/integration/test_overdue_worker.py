@@ -8,6 +8,9 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
+
+import asyncpg
 
 from postal.services.overdue import notify_all_overdue, notify_overdue_once
 from postal.services.views import Clock
@@ -27,22 +30,22 @@ class DayClock(Clock):
         return self.day
 
 
-async def late_rows(db) -> list[dict]:
+async def late_rows(db: asyncpg.Connection) -> list[dict[str, Any]]:
     rows = await db.fetch("SELECT payload FROM outbox WHERE topic = 'notification.late' ORDER BY id")
     return [json.loads(r["payload"]) for r in rows]
 
 
-async def seed(db, today: date, overdue: int) -> None:
+async def seed(db: asyncpg.Connection, today: date, overdue: int) -> None:
     """``overdue`` open shipments past due, plus one due today, one cancelled and one delivered past due."""
     args = []
     for i in range(overdue + 3):
         status = "cancelled" if i == overdue + 1 else "delivered" if i == overdue + 2 else "picked_up"
         due = today if i == overdue else today - timedelta(days=1 + i % 5)
-        args.append((f"RA{90000000 + i:08d}VN", status, due))
+        args.append((f"RA{90000000 + i:08d}VN", status, due, f"D-{i}"))
     await db.executemany(
         "INSERT INTO shipments (tracking_code, direction, status, agency_code, post_office_code, dossier_code,"
         " citizen_name, citizen_phone, address_line, ward_code, province_code, due_date)"
-        " VALUES ($1, 'delivery', $2, 'AG-1', 'PO-1', 'D', 'Tên', '0912345678', 'Số 1', '08707', '25', $3)", args)
+         " VALUES ($1, 'delivery', $2, 'AG-1', 'PO-1', $4, 'Tên', '0912345678', 'Số 1', '08707', '25', $3)", args)
 
 
 async def test_two_loops_emit_once_per_shipment_and_due_date(world, db, dsn, settings):
@@ -51,7 +54,7 @@ async def test_two_loops_emit_once_per_shipment_and_due_date(world, db, dsn, set
     clock = Clock(settings)
     pools = [await create_pool(dsn, settings) for _ in range(2)]
     try:
-        async def loop(pool) -> int:
+        async def loop(pool: asyncpg.Pool) -> int:
             total = 0
             while (n := await notify_overdue_once(pool, clock, batch=3)) > 0:
                 total += n

@@ -7,9 +7,12 @@ with the direction, COD and a total; the agency's and citizen's ward is printed 
 from __future__ import annotations
 
 import io
+from typing import Any
 
+from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 
+from tests.conftest import World
 from tests.integration.scan_helpers import create_shipment
 
 LONG = "000.00.15.H62-261120-520621"  # 27 characters, wrapped mid-number before
@@ -26,7 +29,7 @@ def assert_code_whole(lines: list[str], code: str) -> None:
     assert not [ln for ln in lines if "520621" in ln and code not in ln]
 
 
-async def _pdf(client, world, method: str, url: str, **kwargs) -> bytes:
+async def _pdf(client: TestClient, world: World, method: str, url: str, **kwargs: Any) -> bytes:
     resp = await client.request(method, url, headers=world.auth("staff1"), **kwargs)
     assert resp.status in (200, 201), await resp.text()
     return await resp.read()

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from postal.services.views import Clock
 from tests.integration import sla_fixture
+from tests.integration.page_checks import CSRF_TEXT, refused, search
 from tests.integration.test_staff_pages import login, post_form
 
 OCTOBER = "/staff/reports?from=2026-10-01&to=2026-10-31"
@@ -21,25 +22,26 @@ async def test_the_report_page_shows_table_chart_late_list_and_csv(client, world
     assert resp.status == 200
     html = await resp.text()
     assert "Báo cáo đúng hẹn" in html and 'id="nav-reports"' in html
-    row = re.search(r'<tr data-agency="AG-1" data-direction="delivery">(.*?)</tr>', html, re.S).group(1)
+    row = search(r'<tr data-agency="AG-1" data-direction="delivery">(.*?)</tr>', html, re.S).group(1)
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-    assert cells == ["AG-1", "Trả kết quả", "60,00 %", "8", "5", "3", "2", "96,00", "169,60", "37,50 %", "1", "1"]
+    assert cells == ["AG-1", "Trả kết quả", "60,00 %", "8", "5", "3", "2", "96,00", "169,60", "37,50 %", "1", "1",
+                     "0"]
     assert 'data-agency="AG-2"' not in html  # staff see their agency only
     # The chart: one bar per week of October (5 Mondays from 28/09), labelled in text.
-    svg = re.search(r'<svg viewBox="0 0 640.*?</svg>', html, re.S).group(0)
+    svg = search(r'<svg viewBox="0 0 640.*?</svg>', html, re.S).group(0)
     assert svg.count("<rect") == 5 and "28/09" in svg and "100 %" in svg
     # Week of 05/10: A, C, F on time; B, G late → 3 of 5. Week of 12/10: H still open, nothing handed over.
     assert "Tuần từ 05/10/2026: 3/5 đúng hẹn (60,00 %)" in svg and "60,00 %</text>" in svg
     assert "Tuần từ 12/10/2026: 0/0 đúng hẹn</title>" in svg
     # The late list: B and G delivered late, H and K (pickup) open past due; the others are not late.
-    late = re.search(r'<section class="card" id="late">(.*?)</section>', html, re.S).group(1)
+    late = search(r'<section class="card" id="late">(.*?)</section>', html, re.S).group(1)
     listed = re.findall(r'<li data-code="([^"]+)"', late)
     assert sorted(listed) == sorted([codes["B"], codes["G"], codes["H"], codes["K"]])
     assert f'action="/staff/shipments/{codes["K"]}/reschedule"' not in late  # pickup: no result to reschedule
     assert f'action="/staff/shipments/{codes["H"]}/reschedule"' in late
     assert f'action="/staff/shipments/{codes["B"]}/reschedule"' not in late  # delivered: nothing to reschedule
     # The CSV link works with the session cookie.
-    csv_url = re.search(r'id="csv-link" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    csv_url = search(r'id="csv-link" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     resp = await client.get(csv_url)
     assert resp.content_type == "text/csv"
     rows = list(csv.DictReader(io.StringIO((await resp.read()).decode("utf-8-sig"))))
@@ -85,5 +87,5 @@ async def test_reschedule_from_the_late_list_then_the_letter(client, world, db, 
                                                                            "reason": "x"}, csrf)
     assert resp.status == 422 and "Ngày hẹn mới phải sau" in await resp.text()
     resp = await client.post(f"/staff/shipments/{code}/reschedule", data={"new_date": new_date, "reason": "x"})
-    assert resp.status == 403
+    await refused(resp, CSRF_TEXT, back="/staff")
     assert await db.fetchval("SELECT count(*) FROM shipment_events WHERE event = 'rescheduled'") == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
@@ -76,7 +77,7 @@ REFUSED = [
 async def test_refused_transitions(client, world, path, event):
     code = await create_shipment(client, world)
     await walk(client, world, code, path, start=-20)
-    extra = {"reason_code": "absent"} if event == "delivery_failed" else {}
+    extra: dict[str, Any] = {"reason_code": "absent"} if event == "delivery_failed" else {}
     if event == "delivered":
         extra = {"proof": delivery_proof()}
     resp = await scan(client, world, scan_body(code, event, **extra))

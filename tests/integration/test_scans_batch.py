@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+
+from tests.conftest import World
 from tests.integration.scan_helpers import create_shipment, delivery_proof, scan, scan_body, walk
 
 
-async def _batch(client, world, scans, who="courier1"):
+async def _batch(client: TestClient, world: World, scans: list[Any], who: str = "courier1") -> ClientResponse:
     return await client.post("/api/v1/scans/batch", json={"scans": scans}, headers=world.auth(who))
 
 
 async def test_batch_with_good_late_and_bad_items(client, world, db):
     code = await create_shipment(client, world)
     other_office = await create_shipment(client, world, post_office_code="PO-2")
-    items = [
+    items: list[Any] = [
         scan_body(code, "picked_up", -30),
         scan_body(code, "arrived", -20),
         scan_body(code, "out_for_delivery", -10),

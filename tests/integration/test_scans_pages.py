@@ -6,20 +6,23 @@ import io
 import re
 
 import qrcode
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 from PIL import Image
 
 from postal.domain.signing import qr_payload
+from tests.integration.page_checks import CSRF_TEXT, refused
 from tests.integration.scan_helpers import backdate, create_shipment, now_iso, walk
 
 PASSWORD = "correct-horse-battery"
 
 
-async def _login(client, username="courier1", next_url=""):
+async def _login(client: TestClient, username: str = "courier1", next_url: str = "") -> ClientResponse:
     data = {"username": username, "password": PASSWORD, "next": next_url}
     return await client.post("/login", data=data, allow_redirects=False)
 
 
-async def _csrf(client, path="/courier") -> str:
+async def _csrf(client: TestClient, path: str = "/courier") -> str:
     html = await (await client.get(path)).text()
     match = re.search(r'name="csrf-token" content="([^"]+)"', html)
     assert match, html[:500]
@@ -52,7 +55,7 @@ async def test_courier_page_requires_a_courier(client, world):
     assert resp.status == 302 and resp.headers["Location"] in ("/login?next=/courier", "/login?next=%2Fcourier")
     await _login(client, "staff1")
     resp = await client.get("/courier", allow_redirects=False)
-    assert resp.status == 403
+    await refused(resp, "Không có quyền", "Trang này dành cho bưu tá.", back="/staff")
 
 
 async def test_courier_list_and_item_page(client, world):
@@ -118,7 +121,7 @@ async def test_decode_photo(client, world):
     assert resp.status == 404
     form = FormData()
     form.add_field("photo", _qr_png(payload), filename="x.png", content_type="image/png")
-    assert (await client.post("/courier/decode", data=form)).status == 403
+    await refused(await client.post("/courier/decode", data=form), CSRF_TEXT, back="/courier")
 
 
 async def test_logout(client, world):
@@ -131,7 +134,8 @@ async def test_logout(client, world):
 
 
 async def test_item_timeline_reads_in_vietnamese(client, world, db):
-    from postal.domain.lifecycle import Event, event_text
+    from postal.domain.lifecycle import Event
+    from postal.domain.status_texts import event_text
     from tests.integration.payloads import create_body
 
     created = await client.post("/api/v1/shipments", json=create_body(), headers=world.auth("staff1"))

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
+import asyncpg
+from aiohttp.test_utils import TestClient
 from PIL import Image
 
+from tests.conftest import World
 from tests.integration.scan_helpers import create_shipment, delivery_proof, scan, scan_body, walk
 
 
-async def _out_for_delivery(client, world, **changes) -> str:
+async def _out_for_delivery(client: TestClient, world: World, **changes: Any) -> str:
     code = await create_shipment(client, world, **changes)
     await walk(client, world, code, ["picked_up", "out_for_delivery"], start=-10)
     return code
 
 
-async def _otp(db, code: str) -> str:
+async def _otp(db: asyncpg.Connection, code: str) -> str:
     return await db.fetchval(
         "SELECT o.payload->>'otp' FROM outbox o JOIN shipments s ON s.id = o.shipment_id"
         " WHERE s.tracking_code = $1 AND o.topic = 'notification.otp' ORDER BY o.id DESC LIMIT 1", code)
@@ -140,7 +144,7 @@ async def test_late_delivered_is_not_verified(client, world):
     assert data["status"] == "out_for_delivery"
 
 
-def _png(size=(8, 8)) -> bytes:
+def _png(size: tuple[int, int] = (8, 8)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, "white").save(out, "PNG")
     return out.getvalue()

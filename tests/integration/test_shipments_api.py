@@ -6,23 +6,27 @@ import asyncio
 import io
 import json
 import unicodedata
+from typing import Any
 
+import asyncpg
 import pytest
+from aiohttp.test_utils import TestClient
 
 from postal.domain.codes import normalize_s10
 from postal.domain.signing import verify_code_sig
+from tests.conftest import World
 from tests.integration.payloads import create_body
 
 API = "/api/v1"
 
 
-async def create(client, world, who="staff1", **changes):
+async def create(client: TestClient, world: World, who: str = "staff1", /, **changes: Any) -> Any:
     resp = await client.post(f"{API}/shipments", json=create_body(**changes), headers=world.auth(who))
     assert resp.status == 201, await resp.text()
     return await resp.json()
 
 
-async def count_rows(db, table="shipments"):
+async def count_rows(db: asyncpg.Connection, table: str = "shipments") -> int:
     return await db.fetchval(f"SELECT count(*) FROM {table}")
 
 
@@ -243,7 +247,7 @@ async def test_list_filters_and_search(client, world):
     })
     headers = world.auth("staff1")
 
-    async def codes(query):
+    async def codes(query: dict[str, str]) -> list[str]:
         resp = await client.get(f"{API}/shipments", params=query, headers=headers)
         assert resp.status == 200, await resp.text()
         return [s["tracking_code"] for s in (await resp.json())["items"]]
@@ -283,12 +287,17 @@ async def test_cursor_pagination_visits_every_shipment_once(client, world):
     assert seen == list(reversed(made))
 
 
-@pytest.mark.parametrize("query", [{"cursor": "garbage!"}, {"limit": "0"}, {"limit": "x"}, {"status": "lost"},
-                                   {"overdue": "maybe"}, {"direction": "up"}])
-async def test_bad_list_queries_are_4xx(client, world, query):
+@pytest.mark.parametrize(("query", "status"), [
+    ({"cursor": "garbage!"}, 400),  # an opaque token we did not issue: the request is malformed (BadRequest)
+    ({"limit": "0"}, 422), ({"limit": "x"}, 422), ({"status": "lost"}, 422),  # bad values: InvalidInput
+    ({"overdue": "maybe"}, 422), ({"direction": "up"}, 422),
+])
+async def test_bad_list_queries_are_4xx_naming_the_parameter(client, world, query, status):
     resp = await client.get(f"{API}/shipments", params=query, headers=world.auth("staff1"))
-    assert resp.status in (400, 422)
+    assert resp.status == status
     assert resp.content_type == "application/problem+json"
+    problem = await resp.json()
+    assert problem["status"] == status and [e["field"] for e in problem["errors"]] == list(query)
 
 
 async def test_other_agencies_are_not_listed(client, world):

@@ -6,23 +6,27 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from typing import Literal
 
 import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 
 from postal.app import create_app
 from postal.services import accounts
+from postal.settings import Settings
 
 PASSWORD = "correct-horse-battery"
 
 
-async def login(client, username: str, password: str, **headers: str):
+async def login(client: TestClient, username: str, password: str, **headers: str) -> ClientResponse:
     return await client.post("/login", data={"username": username, "password": password},
                              allow_redirects=False, headers=headers)
 
 
 @pytest.fixture
-def tight(settings):
+def tight(settings: Settings) -> Settings:
     """Settings with small limits so a test reaches them quickly."""
     return settings.model_copy(update={"login_user_limit": 3, "login_address_limit": 5,
                                        "trusted_proxies": ["127.0.0.1/32"]})
@@ -89,9 +93,12 @@ async def test_success_clears_the_user_count(aiohttp_client, tight, world):
 
 async def test_integration_accounts_cannot_use_the_pages(client, world):
     resp = await login(client, "integ1", PASSWORD)
-    assert resp.status == 403
-    text = await resp.text()
-    assert "Tài khoản tích hợp chỉ dùng API" in text and "postal_session" not in resp.cookies
+    assert resp.status == 403 and resp.content_type == "text/html"
+    html = await resp.text()
+    # The sign-in form again, with the reason in Vietnamese: the person stays where they can act.
+    assert '<p class="error" role="alert" id="login-error">Tài khoản tích hợp chỉ dùng API' in html
+    assert '<form method="post" action="/login"' in html and 'value="integ1"' in html
+    assert "postal_session" not in resp.cookies
     assert (await login(client, "integ1", "wrong")).status == 401  # wrong password reads as any other
     homes = {"staff1": "/staff", "admin": "/staff", "courier1": "/courier"}
     for name, home in homes.items():
@@ -115,7 +122,7 @@ class CountingHasher(PasswordHasher):
         super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
         self.verified: list[str] = []
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
         self.verified.append(str(hash))
         return super().verify(hash, password)
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
 
+from tests.conftest import World
 from tests.integration import sla_fixture
 
 API = "/api/v1/reports/sla"
@@ -35,7 +38,8 @@ def spec_fields(row: dict) -> dict:
     return {k: row[k] for k in AG1_DELIVERY}
 
 
-async def report(client, world, who="staff1", headers=None, **params):
+async def report(client: TestClient, world: World, who: str = "staff1", headers: dict[str, str] | None = None, /,
+                 **params: Any) -> Any:
     resp = await client.get(API, params={**OCTOBER, **params}, headers={**world.auth(who), **(headers or {})})
     assert resp.status == 200, await resp.text()
     return await resp.json()

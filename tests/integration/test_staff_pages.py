@@ -5,9 +5,13 @@ from __future__ import annotations
 import io
 import json
 import re
+from typing import Any
 
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 
+from tests.integration.page_checks import CSRF_TEXT, refused, search
 from tests.integration.scan_helpers import create_shipment, walk
 
 PASSWORD = "correct-horse-battery"
@@ -33,7 +37,7 @@ FORM = {
 }
 
 
-async def login(client, username="staff1") -> str:
+async def login(client: TestClient, username: str = "staff1") -> str:
     """Sign in and return the session's CSRF token (from the page's meta tag)."""
     resp = await client.post("/login", data={"username": username, "password": PASSWORD}, allow_redirects=False)
     assert resp.status == 302, await resp.text()
@@ -43,7 +47,7 @@ async def login(client, username="staff1") -> str:
     return match.group(1)
 
 
-async def post_form(client, path, data, csrf, **kw):
+async def post_form(client: TestClient, path: str, data: dict[str, str], csrf: str, **kw: Any) -> ClientResponse:
     return await client.post(path, data={**data, "csrf_token": csrf}, allow_redirects=False, **kw)
 
 
@@ -53,8 +57,9 @@ async def test_staff_console_needs_staff(client, world):
     resp = await client.get("/staff/new", allow_redirects=False)
     assert resp.status == 302 and resp.headers["Location"].startswith("/login?next=")
     await client.post("/login", data={"username": "courier1", "password": PASSWORD})
-    assert (await client.get("/staff", allow_redirects=False)).status == 403
-    assert (await client.get("/staff/wards?province=25", allow_redirects=False)).status == 403
+    for path in ("/staff", "/staff/wards?province=25"):
+        await refused(await client.get(path, allow_redirects=False), "Không có quyền",
+                      "Trang này dành cho cán bộ một cửa.", back="/courier")
 
 
 async def test_list_filters_and_overdue(client, world):
@@ -84,7 +89,7 @@ async def test_pagination(client, world):
     await login(client)
     html = await (await client.get("/staff?direction=delivery")).text()
     assert codes[-1] in html and codes[1] not in html
-    next_url = re.search(r'href="([^"]+)" id="next-page"', html).group(1).replace("&amp;", "&")
+    next_url = search(r'href="([^"]+)" id="next-page"', html).group(1).replace("&amp;", "&")
     assert "direction=delivery" in next_url
     html = await (await client.get(next_url)).text()
     assert codes[0] in html and codes[1] in html and codes[-1] not in html
@@ -97,10 +102,10 @@ async def test_create_through_the_form(client, world, db):
     assert '<option value="25" selected>Phú Thọ</option>' in html
     assert '<option value="08707"' in html and "Phường Vĩnh Yên" in html
     assert 'name="csrf_token"' in html and 'name="ward_code_manual"' in html
-    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', html).group(1)
+    key = search(r'name="idempotency_key" value="([0-9a-f]+)"', html).group(1)
     resp = await post_form(client, "/staff/new", {**FORM, "idempotency_key": key}, csrf)
     assert resp.status == 303, await resp.text()
-    code = re.fullmatch(r"/staff/shipments/(RA\d{9}VN)\?created=1", resp.headers["Location"]).group(1)
+    code = search(r"^/staff/shipments/(RA\d{9}VN)\?created=1$", resp.headers["Location"]).group(1)
     row = await db.fetchrow("SELECT * FROM shipments WHERE tracking_code = $1", code)
     assert (row["citizen_phone"], row["ward_code"], row["post_office_code"]) == ("0912345678", "08707", "PO-1")
     assert row["citizen_name"] == "Nguyễn Thị Hồng Nhung"
@@ -148,12 +153,12 @@ async def test_form_posts_need_the_csrf_token(client, world, db):
     for token in (None, "wrong"):
         data = dict(FORM) if token is None else {**FORM, "csrf_token": token}
         resp = await client.post("/staff/new", data=data, allow_redirects=False)
-        assert resp.status == 403
+        await refused(resp, CSRF_TEXT, back="/staff")
     assert await db.fetchval("SELECT count(*) FROM shipments") == 0
     code = await create_shipment(client, world)
-    assert (await client.post("/staff/print", data={"codes": code}, allow_redirects=False)).status == 403
-    assert (await client.post(f"/staff/shipments/{code}/cancel", data={})).status == 403
-    assert (await client.post("/staff/manifests", data={"codes": code, "post_office_code": "PO-1"})).status == 403
+    for path, form in (("/staff/print", {"codes": code}), (f"/staff/shipments/{code}/cancel", {}),
+                       ("/staff/manifests", {"codes": code, "post_office_code": "PO-1"})):
+        await refused(await client.post(path, data=form, allow_redirects=False), CSRF_TEXT, back="/staff")
     assert await db.fetchval("SELECT count(*) FROM print_log") == 0
     assert csrf
 
@@ -211,7 +216,7 @@ async def test_manifest_from_the_list(client, world):
     data = [("csrf_token", csrf), ("post_office_code", "PO-1"), *(("codes", c) for c in codes)]
     resp = await client.post("/staff/manifests", data=data, allow_redirects=False)
     assert resp.status == 303, await resp.text()
-    manifest_id = re.fullmatch(r"/staff/manifests/(BK-\d{8}-\d{4})", resp.headers["Location"]).group(1)
+    manifest_id = search(r"^/staff/manifests/(BK-\d{8}-\d{4})", resp.headers["Location"]).group(1)
     html = await (await client.get(resp.headers["Location"])).text()
     assert all(c in html for c in codes) and f"/api/v1/manifests/{manifest_id}.pdf" in html
     resp = await client.post("/staff/manifests", data=data, allow_redirects=False)
@@ -225,7 +230,11 @@ async def test_admin_sees_all_but_creates_nothing(client, world):
     html = await (await client.get("/staff")).text()
     assert mine in html and 'id="nav-new"' not in html and 'id="manifest-selected"' not in html
     resp = await client.get("/staff/new")
-    assert resp.status == 403 and "Quản trị viên" in await resp.text()
+    assert resp.status == 403
+    html = await resp.text()
+    assert ('<p class="error" role="alert" id="message-detail">Quản trị viên không thuộc cơ quan nào nên không'
+            ' tạo đơn; hãy dùng tài khoản cán bộ một cửa.</p>') in html
+    assert '<a class="button secondary" href="/staff">← Quay lại</a>' in html
 
 
 async def test_form_errors_are_named_by_field_in_form_order(client, world, db):

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import time
+from collections.abc import Awaitable
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -12,22 +17,64 @@ from postal.logs import JsonFormatter
 from tests.integration.payloads import create_body
 
 
-async def test_healthz_ok_and_503_without_database(client, settings):
+class CuttableProxy:
+    """A TCP proxy in front of the test's PostgreSQL that the test can cut, as a failed database host would."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.server: asyncio.Server | None = None
+        self.links: list[asyncio.StreamWriter] = []
+
+    def _upstream(self) -> Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+        parts = urlsplit(self.dsn)
+        if parts.hostname:
+            return asyncio.open_connection(parts.hostname, parts.port or 5432)
+        socket_dir = parse_qs(parts.query)["host"][0]  # the embedded server listens on a Unix socket
+        return asyncio.open_unix_connection(f"{socket_dir}/.s.PGSQL.{parts.port or 5432}")
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def _link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await self._upstream()
+        self.links += [writer, up_writer]
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    async def start(self) -> str:
+        """Listen on a free local port; returns the DSN that goes through the proxy."""
+        self.server = await asyncio.start_server(self._link, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        parts = urlsplit(self.dsn)
+        user = parts.netloc.rpartition("@")[0]
+        return urlunsplit(parts._replace(netloc=f"{user}@127.0.0.1:{port}", query=""))
+
+    async def cut(self) -> None:
+        """Refuse new connections and drop the open ones."""
+        assert self.server is not None
+        self.server.close()
+        for writer in self.links:
+            writer.transport.abort()
+        await self.server.wait_closed()
+
+
+async def test_healthz_ok_then_503_when_the_database_goes_away(client, settings, dsn):
     assert (await client.get("/healthz")).status == 200
-    broken = settings.model_copy(update={"database_url": "postgresql://postgres@127.0.0.1:1/none"})
-    app = await create_app(broken)
-    app.cleanup_ctx.clear()  # no pool can be opened: the app must still answer 503
-
-    from postal.keys import pool_key
-
-    class DeadPool:
-        def acquire(self):
-            raise OSError("connection refused")
-
-    app[pool_key] = DeadPool()  # type: ignore[assignment]
-    async with TestClient(TestServer(app)) as dead:
-        resp = await dead.get("/healthz")
-        assert resp.status == 503
+    proxy = CuttableProxy(dsn)
+    through_proxy = settings.model_copy(update={"database_url": await proxy.start()})
+    async with TestClient(TestServer(await create_app(through_proxy))) as app_client:
+        resp = await app_client.get("/healthz")
+        assert resp.status == 200 and await resp.json() == {"status": "ok", "database": "ok"}
+        await proxy.cut()  # the real pool now holds dead connections and every reconnect is refused
+        started = time.monotonic()
+        for _ in range(2):  # a dead idle connection and a refused new one both read as unavailable
+            resp = await app_client.get("/healthz")
+            assert resp.status == 503
+            assert await resp.json() == {"status": "unavailable", "database": "unreachable"}
+        assert time.monotonic() - started < 5  # refused is answered at once, not after the 2 s budget
 
 
 async def test_metrics_count_requests_by_route(client, world):

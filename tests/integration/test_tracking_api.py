@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from postal.api.schemas import Problem
 from postal.api.tracking import TrackOut
-from postal.domain.lifecycle import status_text
+from postal.domain.lifecycle import Status
 from postal.domain.signing import sign_code
+from postal.domain.status_texts import status_text
+from postal.settings import Settings
 from tests.integration import tracking_support as ts
 
 
 @pytest.fixture
-async def roomy(aiohttp_client, settings):  # type: ignore[no-untyped-def]
+async def roomy(aiohttp_client: AiohttpClient, settings: Settings) -> TestClient:
     """An app whose rate limit does not get in the way of tests that look up many times."""
     from postal.app import create_app
 
@@ -29,7 +33,7 @@ async def test_public_view_of_a_new_shipment(client, world):
     assert data["tracking_code"] == code
     assert data["direction"] == "delivery"
     assert data["status"] == "created"
-    assert data["status_text"] == status_text("created")  # type: ignore[arg-type]
+    assert data["status_text"] == status_text(Status.created)
     assert data["due_date"] == "2026-12-03"
     assert data["events"] == []
     assert "recipient" not in data

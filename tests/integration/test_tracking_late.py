@@ -7,9 +7,12 @@ import re
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from postal.app import create_app
-from postal.domain.lifecycle import STATUS_TEXT_EN, STATUS_TEXT_VI
+from postal.domain.status_texts import STATUS_TEXT_EN, STATUS_TEXT_VI
+from postal.settings import Settings
 from tests.integration import tracking_support as ts
 from tests.integration.scan_helpers import backdate, delivery_proof, scan, scan_body, walk
 
@@ -18,7 +21,7 @@ LATE_EN = "Recorded late, did not change the status"
 
 
 @pytest.fixture
-async def roomy(aiohttp_client, settings):  # type: ignore[no-untyped-def]
+async def roomy(aiohttp_client: AiohttpClient, settings: Settings) -> TestClient:
     """The app with a rate limit that does not get in the way of many lookups."""
     return await aiohttp_client(await create_app(settings.model_copy(update={"track_rate_limit": 100_000})))
 

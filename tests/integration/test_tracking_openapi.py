@@ -6,16 +6,20 @@ import asyncio
 
 import pytest
 import schemathesis
+from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
+from pytest_aiohttp import AiohttpServer
+from schemathesis import Case
 
 from postal.app import create_app
 from postal.domain.codes import make_s10
+from postal.settings import Settings
 from tests.integration import tracking_support as ts
 
 
 @pytest.fixture
-async def server(aiohttp_server, settings):  # type: ignore[no-untyped-def]
+async def server(aiohttp_server: AiohttpServer, settings: Settings) -> TestServer:
     return await aiohttp_server(await create_app(settings.model_copy(update={"track_rate_limit": 40})))
 
 
@@ -30,7 +34,7 @@ async def test_track_operation_conforms_to_its_schema(server, aiohttp_client, wo
     @hsettings(max_examples=60, deadline=None, phases=[Phase.explicit, Phase.generate],
                suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy())
-    def check(case):  # type: ignore[no-untyped-def]
+    def check(case: Case) -> None:
         case.call_and_validate(base_url=base)
 
     await asyncio.to_thread(check)

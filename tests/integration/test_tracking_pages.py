@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import asyncpg
 import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from postal.app import create_app
 from postal.domain.signing import sign_code
 from postal.services import accounts
+from postal.settings import Settings
 from tests.integration import tracking_support as ts
 
 KEY = b"test-secret-key-not-for-production"
 
 
 @pytest.fixture
-async def roomy(aiohttp_client, settings):  # type: ignore[no-untyped-def]
+async def roomy(aiohttp_client: AiohttpClient, settings: Settings) -> TestClient:
     """An app whose rate limit does not get in the way of tests that look up many times."""
     return await aiohttp_client(await create_app(settings.model_copy(update={"track_rate_limit": 100_000})))
 
 
-async def page(client, path, **kwargs):  # type: ignore[no-untyped-def]
+async def page(client: TestClient, path: str, **kwargs: Any) -> tuple[ClientResponse, str]:
     resp = await client.get(path, allow_redirects=False, **kwargs)
     return resp, await resp.text()
 
@@ -118,7 +124,7 @@ async def test_forged_truncated_and_altered_qr_links_are_404(roomy, world):
         assert "data-status" not in html and ts.MASKED not in html
 
 
-async def _cookie(db, username):  # type: ignore[no-untyped-def]
+async def _cookie(db: asyncpg.Connection, username: str) -> dict[str, str]:
     session = await accounts.login(db, username, "correct-horse-battery")
     return {"Cookie": f"postal_session={session.cookie}"}
 

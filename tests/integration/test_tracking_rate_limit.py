@@ -4,11 +4,15 @@ in PostgreSQL, shared by every process; hits on valid codes are never counted.""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
 from postal.app import create_app
 from postal.domain.codes import make_s10
+from postal.settings import Settings
 from postal.store import tracking_rate
 from tests.integration import tracking_support as ts
 
@@ -19,18 +23,18 @@ UNKNOWN = [make_s10("RA", 90_000_000 + n) for n in range(40)]
 
 
 @pytest.fixture
-def limited(settings):  # type: ignore[no-untyped-def]
+def limited(settings: Settings) -> Settings:
     """5 misses an hour (a long window, so a burst never straddles two), behind a trusted proxy on 127.0.0.1."""
     return settings.model_copy(update={"track_rate_limit": 5, "track_rate_window_seconds": 3600,
                                        "trusted_proxies": ["127.0.0.1/32"]})
 
 
 @pytest.fixture
-async def app_client(aiohttp_client, limited):  # type: ignore[no-untyped-def]
+async def app_client(aiohttp_client: AiohttpClient, limited: Settings) -> TestClient:
     return await aiohttp_client(await create_app(limited))
 
 
-async def _miss(client, headers, n: int = 0) -> int:  # type: ignore[no-untyped-def]
+async def _miss(client: Any, headers: dict[str, str], n: int = 0) -> int:
     return (await client.get(f"/api/v1/track/{UNKNOWN[n]}", headers=headers)).status
 
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
 
 import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
 
+from tests.conftest import World
 from tests.integration.payloads import create_body
 
 API = "/api/v1"
 ENGLISH = re.compile(r"Input should|Field required|valid integer|Extra inputs|String should|SPEC §")
 
 
-async def _post(client, world, body, who="staff1", headers=None):
+async def _post(client: TestClient, world: World, body: Any, who: str = "staff1",
+                headers: dict[str, str] | None = None) -> tuple[ClientResponse, Any]:
     resp = await client.post(f"{API}/shipments", json=body, headers={**world.auth(who), **(headers or {})})
     return resp, await resp.json()
 
@@ -54,10 +59,11 @@ TEXT_FIELDS = ["citizen.name", "citizen.address.line", "dossier.procedure_name",
 @pytest.mark.parametrize("field", TEXT_FIELDS)
 async def test_refused_characters_are_422_naming_the_field(client, world, db, field, char):
     body = create_body()
-    target, *path = [body, *field.split(".")]
-    for key in path[:-1]:
+    *parents, last = field.split(".")
+    target: dict[str, Any] = body
+    for key in parents:
         target = target[key]
-    target[path[-1]] = target[path[-1]][:3] + char + target[path[-1]][3:]
+    target[last] = target[last][:3] + char + target[last][3:]
     resp, problem = await _post(client, world, body)
     assert resp.status == 422, problem
     assert field in [e["field"] for e in problem["errors"]]

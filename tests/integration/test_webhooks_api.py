@@ -6,9 +6,13 @@ from __future__ import annotations
 import base64
 
 import pytest
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
 
-from postal.api.webhooks import resolve_key
 from postal.app import create_app
+from postal.edge.keys import resolve_key
+from postal.services.webhooks import Resolve
+from postal.settings import Settings
 from tests.integration.webhook_support import API, FakeDNS, subscribe
 
 PUBLIC = "https://hooks.example.org/postal"
@@ -19,9 +23,11 @@ DNS = FakeDNS({"hooks.example.org": "93.184.216.34", "intranet.example.org": "12
 
 
 @pytest.fixture
-async def client(aiohttp_client, settings):  # a client whose subscriptions see the fake DNS above
+async def client(aiohttp_client: AiohttpClient, settings: Settings) -> TestClient:
+    """A client whose subscriptions see the fake DNS above."""
     app = await create_app(settings)
-    app[resolve_key] = DNS
+    resolve: Resolve = DNS
+    app[resolve_key] = resolve
     return await aiohttp_client(app)
 
 

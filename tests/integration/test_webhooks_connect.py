@@ -5,14 +5,20 @@ timeouts and a bounded read of the answer."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
+import asyncpg
 import pytest
 from aiohttp import web
+from aiohttp.abc import AbstractResolver
 from aiohttp.test_utils import TestServer
 
-from postal.api.webhooks import resolve_key
 from postal.app import create_app
+from postal.edge.keys import resolve_key
+from postal.services.webhooks import Resolve
+from postal.settings import Settings
 from postal.store.database import create_pool
 from postal.workers import HANDLERS, outbox
 from postal.workers.webhooks import Sender, make_session
@@ -21,13 +27,14 @@ from tests.integration.webhook_support import FakeDNS, receiver, subscribe
 
 
 @pytest.fixture
-async def pool(dsn, settings):
+async def pool(dsn: str, settings: Settings) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(dsn, settings)
     yield pool
     await pool.close()
 
 
-async def send_all(pool, *, allow_loopback: bool, resolver=None, client_timeout=None) -> int:
+async def send_all(pool: asyncpg.Pool, *, allow_loopback: bool, resolver: AbstractResolver | None = None,
+                   client_timeout: aiohttp.ClientTimeout | None = None) -> int:
     """Fan out what the outbox holds, then one sender pass."""
     while await outbox.dispatch_once(pool, HANDLERS):
         pass
@@ -36,16 +43,17 @@ async def send_all(pool, *, allow_loopback: bool, resolver=None, client_timeout=
         return await Sender(pool, session, allow_loopback=allow_loopback).deliver_once()
 
 
-async def last_attempt(db) -> dict:
+async def last_attempt(db: asyncpg.Connection) -> dict[str, Any]:
     return dict(await db.fetchrow("SELECT status_code, outcome, error, next_attempt_at IS NOT NULL AS retry"
                                   " FROM webhook_attempts ORDER BY id DESC LIMIT 1"))
 
 
 async def test_a_name_rebound_to_127_0_0_1_is_refused_when_connecting(aiohttp_client, settings, world, db, pool):
     async with receiver() as rec:
-        port = rec.server.port
+        port = rec.port
         app = await create_app(settings)  # the flag is off
-        app[resolve_key] = FakeDNS({"hooks.example.org": "93.184.216.34"})  # public when subscribed …
+        public: Resolve = FakeDNS({"hooks.example.org": "93.184.216.34"})  # public when subscribed …
+        app[resolve_key] = public
         client = await aiohttp_client(app)
         await subscribe(client, world, f"http://hooks.example.org:{port}/hook")
         await create_shipment(client, world)
@@ -66,7 +74,7 @@ async def test_loopback_targets_are_refused_at_connect_time_without_the_flag(cli
         # subscribed while the flag was on (or written by hand): the sender checks again
         await db.execute("INSERT INTO webhook_subscriptions (agency_code, url, events, secret)"
                          " VALUES ('AG-1', $1, '{*}', 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0')",
-                         f"http://{host}:{rec.server.port}/hook")
+                         f"http://{host}:{rec.port}/hook")
         await create_shipment(client, world)
         assert await send_all(pool, allow_loopback=False) == 1
         assert rec.requests == []
@@ -83,13 +91,13 @@ async def test_redirects_are_not_followed(client, world, db, pool):
                                           "retry": True}
 
 
-async def subscribe_loopback(db, url: str) -> None:
+async def subscribe_loopback(db: asyncpg.Connection, url: str) -> None:
     await db.execute("INSERT INTO webhook_subscriptions (agency_code, url, events, secret)"
                      " VALUES ('AG-1', $1, '{*}', 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0')", url)
 
 
 @pytest.fixture
-async def odd_server():
+async def odd_server() -> AsyncIterator[TestServer]:
     """A receiver that hangs (/slow) or answers an endless body (/endless)."""
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(30)

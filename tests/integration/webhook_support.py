@@ -45,6 +45,12 @@ class Receiver:
         return web.Response(status=status, headers=headers, text="ok")
 
     @property
+    def port(self) -> int:
+        """The TCP port the receiver listens on (127.0.0.1)."""
+        assert self.server is not None and self.server.port is not None
+        return self.server.port
+
+    @property
     def url(self) -> str:
         assert self.server is not None
         return str(self.server.make_url("/hook"))

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from postal.domain.deadlines import check_new_due_date, is_on_time, is_overdue, percent
+from postal.domain.deadlines import check_new_due_date, is_overdue, percent
 from postal.errors import InvalidInput
 
 DUE = date(2026, 12, 3)
@@ -44,10 +44,6 @@ def test_new_due_date_refusals(new, due, words):
 def test_new_due_date_accepted_after_today_and_the_date_in_force():
     check_new_due_date(date(2026, 11, 27), date(2026, 11, 20), TODAY)
     check_new_due_date(date(2026, 12, 1), date(2026, 11, 30), TODAY)
-
-
-def test_on_time_is_inclusive_of_the_due_day():
-    assert is_on_time(DUE, DUE) and not is_on_time(date(2026, 12, 4), DUE)
 
 
 def test_percent_two_decimals_half_up():

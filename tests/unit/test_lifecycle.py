@@ -10,31 +10,35 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from postal.domain.lifecycle import (
-    EVENT_TEXT_EN,
-    EVENT_TEXT_VI,
+from postal.domain.handover import (
     MAX_VERIFICATION_TRIES,
-    STATUS_TEXT_EN,
-    STATUS_TEXT_VI,
+    Proof,
+    Relationship,
+    VerificationMethod,
+    check_id_last4,
+    hash_otp,
+    new_otp,
+    validate_proof,
+    verify_otp,
+)
+from postal.domain.lifecycle import (
     TERMINAL,
     TRANSITIONS,
     Direction,
     Event,
-    Proof,
-    Relationship,
     ShipmentState,
     Status,
-    VerificationMethod,
     allowed_events,
     apply,
-    check_id_last4,
-    event_text,
-    hash_otp,
     is_late,
-    new_otp,
+)
+from postal.domain.status_texts import (
+    EVENT_TEXT_EN,
+    EVENT_TEXT_VI,
+    STATUS_TEXT_EN,
+    STATUS_TEXT_VI,
+    event_text,
     status_text,
-    validate_proof,
-    verify_otp,
 )
 from postal.errors import InvalidInput, TransitionRefused
 
@@ -360,7 +364,8 @@ def test_otp_hash_is_keyed_and_exact(n: int) -> None:
 
 
 def test_a_reschedule_note_keeps_the_status_and_is_refused_when_terminal():
-    from postal.domain.lifecycle import TERMINAL, Note, ShipmentState, Status, check_note, timeline_text
+    from postal.domain.lifecycle import TERMINAL, Note, ShipmentState, Status, check_note
+    from postal.domain.status_texts import timeline_text
 
     for status in Status:
         state = ShipmentState(status, 1)

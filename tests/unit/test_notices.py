@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from postal.services.notifications import backoff
 from postal.workers import channels
 
 
-def notice(kind: str, **extra) -> Notice:  # type: ignore[no-untyped-def]
+def notice(kind: str, **extra: Any) -> Notice:
     return Notice(kind=kind, tracking_code="RA000000015VN", phone="0912345678",
                   link="https://tracuu.example.gov.vn/t/RA000000015VN", ref="postal-n7", **extra)
 

@@ -7,7 +7,7 @@ import pytest
 from postal.domain.lifecycle import Event, ShipmentState, Status, allowed_events, apply
 from postal.domain.signing import qr_payload, sign_code
 from postal.errors import InvalidInput
-from postal.services.scans import FAILURE_REASONS, direct_rule, resolve_code
+from postal.services.recording import FAILURE_REASONS, direct_rule, resolve_code
 
 KEY = b"unit-test-key"
 

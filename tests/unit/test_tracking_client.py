@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from postal.services.tracking import client_address, client_bucket, normalize_phone4
+from postal.domain.network import client_address
+from postal.services.tracking import client_bucket, normalize_phone4
 
 PROXIES = ["127.0.0.1/32", "10.0.0.0/8", "fd00::/8"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from typing import Any
 
 from pypdf import PdfReader
 
@@ -37,7 +38,7 @@ def fonts(pdf: bytes) -> list[dict]:
     return list(out.values())
 
 
-def _collect(resources, out: dict[int, dict]) -> None:
+def _collect(resources: Any, out: dict[int, dict[str, Any]]) -> None:
     if resources is None:
         return
     resources = resources.get_object()

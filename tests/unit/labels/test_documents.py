@@ -12,7 +12,7 @@ from .helpers import all_text, fonts, page_size, page_texts
 A4 = (595.28, 841.89)
 
 
-def assert_a4_with_embedded_fonts(pdf, landscape=False):
+def assert_a4_with_embedded_fonts(pdf: bytes, landscape: bool = False) -> None:
     width, height = page_size(pdf)
     assert (width, height) == pytest.approx(A4[::-1] if landscape else A4, abs=0.05)
     for font in fonts(pdf):

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from labels import Party
 from labels.samples import sample_slip
-from labels.slip_layout import PAD_X_MM, PAD_Y_MM, SlipLayout, layout_slip
+from labels.slip_layout import PAD_X_MM, PAD_Y_MM, Rect, SlipLayout, layout_slip
 from labels.text import LEADING, MIN_SIZE
 
 MM = 72 / 25.4
@@ -15,16 +15,16 @@ LOWER = "aăâbcdđeêghiklmnoôơpqrstuưvxyàằầèềìòồờùừỳá�
 WORD = st.text(alphabet=LOWER + LOWER.upper() + "0123456789", min_size=1, max_size=12)
 
 
-def text(max_chars):
+def text(max_chars: int) -> st.SearchStrategy[str]:
     words = st.lists(WORD, min_size=1, max_size=max_chars // 4)
     return words.map(" ".join).filter(lambda s: len(s) <= max_chars)
 
 
-def party(max_name=100, max_line=200):
+def party(max_name: int = 100, max_line: int = 200) -> st.SearchStrategy[Party]:
     return st.builds(Party, text(max_name), st.lists(text(max_line), max_size=2).map(tuple))
 
 
-def overlaps(a, b):
+def overlaps(a: Rect, b: Rect) -> bool:
     eps = 0.01
     return a.x + eps < b.x + b.w and b.x + eps < a.x + a.w and a.y + eps < b.y + b.h and b.y + eps < a.y + a.h
 
@@ -36,13 +36,13 @@ def assert_sound(lay: SlipLayout, min_size: float = MIN_SIZE) -> None:
         assert 0 <= r.y and r.y + r.h <= lay.height + 1e-6
     for a, b in itertools.combinations(rects, 2):
         assert not overlaps(a, b), (a, b)
-    for b in lay.blocks:
-        inner_w, inner_h = b.rect.w - 2 * PAD_X_MM * MM, b.rect.h - 2 * PAD_Y_MM * MM
-        assert all(line.width <= inner_w + 1e-6 for line in b.lines), b.field
-        assert sum(line.size * LEADING for line in b.lines) <= inner_h + 1e-6, b.field
-        assert min(line.size for line in b.lines) >= min_size - 1e-9, b.field
+    for block in lay.blocks:
+        inner_w, inner_h = block.rect.w - 2 * PAD_X_MM * MM, block.rect.h - 2 * PAD_Y_MM * MM
+        assert all(line.width <= inner_w + 1e-6 for line in block.lines), block.field
+        assert sum(line.size * LEADING for line in block.lines) <= inner_h + 1e-6, block.field
+        assert min(line.size for line in block.lines) >= min_size - 1e-9, block.field
         # nothing dropped: the drawn characters are exactly the source characters
-        assert "".join(line.text for line in b.lines).replace(" ", "") == b.source.replace(" ", "")
+        assert "".join(line.text for line in block.lines).replace(" ", "") == block.source.replace(" ", "")
 
 
 def test_sample_slips_are_sound():

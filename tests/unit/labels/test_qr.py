@@ -9,11 +9,11 @@ PAYLOAD = "http://127.0.0.1:8080/q/RA123456785VN.AB12CD34"
 
 
 @pytest.fixture(params=["zxing-cpp", "qrcode"])
-def backend(request, monkeypatch):
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param == "qrcode":
         monkeypatch.setattr(qr, "zxingcpp", None)
     assert qr.backend_name() == request.param
-    return request.param
+    return str(request.param)
 
 
 def to_image(matrix: qr.QRMatrix, scale: int = 6, quiet: int = 4) -> Image.Image:
@@ -27,7 +27,7 @@ def to_image(matrix: qr.QRMatrix, scale: int = 6, quiet: int = 4) -> Image.Image
 
 def test_matrix_decodes_to_exactly_the_payload(backend):
     matrix = qr.qr_matrix(PAYLOAD, "M")
-    found = zxingcpp.read_barcodes(to_image(matrix), formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(to_image(matrix), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
     assert [b.text for b in found] == [PAYLOAD]
     assert found[0].ec_level in ("M", "Q", "H")
 
@@ -51,7 +51,7 @@ def test_code128_bars_decode():
     img = Image.new("L", ((modules + 2 * quiet) * scale, 60), 255)
     for start, width in bars:
         img.paste(0, ((start + quiet) * scale, 0, (start + quiet + width) * scale, 60))
-    found = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.Code128)
+    found = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.Code128))
     assert [b.text for b in found] == ["RA123456785VN"]
 
 

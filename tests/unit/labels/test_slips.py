@@ -1,10 +1,11 @@
 import re
 import unicodedata
 from datetime import date
+from typing import Any
 
 import pytest
 
-from labels import Party, render_slips
+from labels import Party, Slip, render_slips
 from labels.samples import sample_slip
 
 from .helpers import all_text, fonts, page_size, page_texts, reader
@@ -14,7 +15,7 @@ A4 = (595.28, 841.89)
 VIETNAMESE = ["Nguyễn Thị Hồng Nhung", "Đặng Văn Hữu", "Phường Vĩnh Yên", "Cấp đổi giấy phép lái xe"]
 
 
-def slip(**changes):
+def slip(**changes: Any) -> Slip:
     return sample_slip(0, **changes)
 
 

@@ -132,6 +132,10 @@ LABELS: dict[str, str] = {
     "phone4": "4 số cuối điện thoại",
     "s": "Chữ ký liên kết",
     "Idempotency-Key": "Idempotency-Key",
+    "from": "Từ ngày",
+    "to": "Đến ngày",
+    "agency": "Cơ quan",
+    "new_date": "Ngày hẹn mới",
 }
 
 

@@ -1,5 +1,7 @@
-"""Courier scans (SPEC §4, §5): one event at a time or a batch from an offline device, the handover
-proof, attachments, and what the courier's page lists.
+"""Recording courier scans (SPEC §4, §5): one event at a time or a batch from an offline device.
+
+The handover proof and the one-time code are :mod:`postal.services.handover`'s; attachments,
+photos and the courier's own pages have their own modules.
 
 Decisions written down here (they are part of the API contract):
 
@@ -23,27 +25,15 @@ Decisions written down here (they are part of the API contract):
 - **Outbox**: every applied event writes ``shipment.status_changed`` in the same transaction.
 - **Failed delivery** (``delivery_failed``) needs a ``reason_code`` from :data:`FAILURE_REASONS`
   (``other`` also needs a ``note``).
-- **Handover** (``delivered``, ``delivery`` direction): recipient name, relationship, and a check
-  of the last 4 ID digits on file or of the one-time code. A wrong check is 422 and counted (the
-  count is committed although the request fails); after :data:`MAX_VERIFICATION_TRIES` wrong
-  checks every further try is 423, even with the right value, until staff reset it. The event
-  keeps the name, relationship, authorisation number and method, never the digits or the code.
-- **One-time code**: made when a ``delivery`` shipment goes ``out_for_delivery``, valid
-  :data:`OTP_TTL`; its HMAC (under the secret key) is stored on the shipment and the code itself
-  only in the ``notification.otp`` outbox row, which no API or page shows: the notification
-  worker sends it (``postal.services.notifications``). A new round makes a new code.
 - **Batch**: items are applied in the order given (an offline device's queue is in order), each in
   its own transaction, so one bad item never blocks the others.
-- **Attachments**: a signature or photo per event and kind, PNG or JPEG recognised by content,
-  at most :data:`MAX_ATTACHMENT_BYTES`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -52,54 +42,28 @@ import asyncpg
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from postal.domain import codes
-from postal.domain.access import Principal, Role, scope_of
-from postal.domain.address import address_lines, province_name, ward_name
+from postal.domain.access import Principal, Role
 from postal.domain.chronology import check_chronology
-from postal.domain.deadlines import is_overdue
-from postal.domain.lifecycle import (
-    MAX_VERIFICATION_TRIES,
-    TERMINAL,
-    Direction,
-    Event,
-    Proof,
-    Relationship,
-    ShipmentState,
-    Status,
-    VerificationMethod,
-    allowed_events,
-    apply,
-    check_id_last4,
-    event_text,
-    hash_otp,
-    is_late,
-    new_otp,
-    status_text,
-    validate_proof,
-    verify_otp,
-)
+from postal.domain.handover import validate_proof
+from postal.domain.lifecycle import TERMINAL, Direction, Event, ShipmentState, Status, allowed_events, apply, is_late
 from postal.domain.signing import parse_qr_payload, verify_code_sig
-from postal.errors import (
-    Conflict,
-    FieldError,
-    InvalidInput,
-    Locked,
-    NotFound,
-    PayloadTooLarge,
-    PostalError,
-    VerificationFailed,
+from postal.domain.status_texts import status_text
+from postal.errors import Conflict, PostalError, VerificationFailed
+from postal.services.handover import (
+    check_proof_text,
+    count_failure,
+    issue_or_clear_otp,
+    proof_details,
+    verify_recipient,
 )
-from postal.services.views import Clock, event_view, shipment_view
+from postal.services.views import Clock, event_view
 from postal.store import scans as store
-from postal.store import shipments as shipments_store
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
 MAX_AGE = timedelta(days=365)
-OTP_TTL = timedelta(hours=24)
 MAX_BATCH = 500
-MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
-MAX_DECODE_BYTES = 8 * 1024 * 1024
-MAX_DECODE_PIXELS = 40_000_000
-MAX_COURIER_ITEMS = 300
+RECORDERS = (Role.courier,)
+"""Who may record scans (of their own post office's shipments)."""
 
 FAILURE_REASONS: dict[str, str] = {
     "absent": "Người nhận vắng nhà, không liên lạc được",
@@ -111,9 +75,6 @@ FAILURE_REASONS: dict[str, str] = {
     "other": "Lý do khác (ghi rõ trong ghi chú)",
 }
 """``reason_code`` of a failed delivery → its Vietnamese text (stored with the event)."""
-
-ATTACHMENT_KINDS = ("signature", "photo")
-
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -162,11 +123,18 @@ class ScanBatchIn(_In):
     scans: list[Any] = Field(max_length=MAX_BATCH)
 
 
+class Recorded(StrEnum):
+    """What recording a scan did: stored a new event, or found the same scan already stored."""
+
+    created = "created"
+    replayed = "replayed"
+
+
 @dataclass(frozen=True)
 class ScanOutcome:
-    """The answer to one scan: 201 for a new event, 200 for a replay."""
+    """The answer to one scan: the event, the status and the shipment, and whether it is new."""
 
-    status: int
+    recorded: Recorded
     body: dict[str, Any]
 
 
@@ -227,67 +195,22 @@ class _Plan:
     handed_over: bool
 
 
-def _proof_details(direction: Direction, proof: Proof, verified: bool) -> dict[str, Any]:
-    if direction is Direction.pickup:
-        return {"recipient_name": proof.recipient_name, "recipient_role": "agency_officer"}
-    details: dict[str, Any] = {
-        "recipient_name": proof.recipient_name,
-        "relationship": proof.relationship.value if proof.relationship else None,
-        "verification_method": proof.verification_method.value if proof.verification_method else None,
-        "verified": verified,
-    }
-    if proof.relationship is Relationship.authorized:
-        details["authorization_number"] = proof.authorization_number
-    return details
-
-
-def _check_proof_text(proof: Proof) -> None:
-    """Names and numbers kept with the event hold no control characters (the lifecycle only trims them)."""
-    codes.clean_text(proof.recipient_name, "proof.recipient_name", max_length=200)
-    if proof.authorization_number is not None:
-        codes.clean_text(proof.authorization_number, "proof.authorization_number", max_length=100)
-
-
-def _verify(row: asyncpg.Record, proof: Proof, clock: Clock) -> None:
-    """Raise Locked when locked, VerificationFailed when the digits or the code are wrong."""
-    if row["verification_failures"] >= MAX_VERIFICATION_TRIES:
-        raise Locked(f"Đã nhập sai xác minh {MAX_VERIFICATION_TRIES} lần: việc giao bưu gửi này bị khoá. "
-                     "Hãy liên hệ bộ phận một cửa để mở khoá.")
-    value = proof.verification_value or ""
-    if proof.verification_method is VerificationMethod.otp:
-        if row["otp_hash"] is None or row["otp_expires_at"] is None or row["otp_expires_at"] <= clock.now():
-            raise InvalidInput(
-                "Không có mã xác nhận còn hiệu lực cho bưu gửi này: dùng 4 số cuối CCCD, "
-                "hoặc ghi nhận 'out_for_delivery' lại để gửi mã mới.",
-                errors=[FieldError("proof.verification.value", "Mã xác nhận đã hết hạn hoặc chưa được tạo.")],
-            )
-        ok = verify_otp(value, row["otp_hash"], clock.settings.key)
-    else:
-        if not row["citizen_id_number"]:
-            raise InvalidInput(
-                "Bưu gửi không có số CCCD để đối chiếu: hãy dùng mã xác nhận một lần gửi tới điện thoại người dân.",
-                errors=[FieldError("proof.verification.method", "Không có số CCCD trong hồ sơ.")],
-            )
-        ok = check_id_last4(row["citizen_id_number"], value)
-    if not ok:
-        raise VerificationFailed("Thông tin xác minh người nhận không đúng.",
-                                 errors=[FieldError("proof.verification.value", "Không khớp.")])
-
-
 def _plan(row: asyncpg.Record, scan: ScanIn, details: dict[str, Any], principal: Principal,
-          clock: Clock) -> _Plan:
+          clock: Clock, trusted_handover: bool = False) -> _Plan:
     """Apply the lifecycle rules to the locked row; raise the refusal, or say what to write."""
     state = ShipmentState(Status(row["status"]), row["failed_attempts"])
     direction = Direction(row["direction"])
     check_chronology(scan.event, scan.occurred_at, row["created_at"], row["picked_up_at"])
     late = is_late(scan.occurred_at, row["newest_applied"])
     after = state if late else apply(state, scan.event, max_attempts=clock.settings.max_attempts)
-    if scan.event is Event.delivered:
+    if scan.event is Event.delivered and trusted_handover:
+        details = details | {"verified": True, "verified_by": "carrier"}  # the operator checked the proof
+    elif scan.event is Event.delivered:
         proof = validate_proof(direction, scan.proof.model_dump(exclude_none=True) if scan.proof else None)
-        _check_proof_text(proof)
+        check_proof_text(proof)
         if direction is Direction.delivery and not late:
-            _verify(row, proof, clock)
-        details = details | _proof_details(direction, proof, verified=not late)
+            verify_recipient(row, proof, clock)
+        details = details | proof_details(direction, proof, verified=not late)
     write = store.ScanWrite(
         shipment_id=row["id"], event=scan.event.value, occurred_at=scan.occurred_at,
         actor_user_id=principal.user_id, post_office_code=str(principal.post_office_code),
@@ -336,20 +259,20 @@ def _summary(code: str, direction: str, status: str, failed_attempts: int, clock
     }
 
 
-def _answer(status: int, event: asyncpg.Record, summary: dict[str, Any], clock: Clock) -> ScanOutcome:
-    return ScanOutcome(status, {"event": event_view(event, clock), "status": summary["status"],
+def _answer(recorded: Recorded, event: asyncpg.Record, summary: dict[str, Any], clock: Clock) -> ScanOutcome:
+    return ScanOutcome(recorded, {"event": event_view(event, clock), "status": summary["status"],
                                 "shipment": summary})
 
 
 def _replay_answer(stored: asyncpg.Record, code: str, scan: ScanIn, clock: Clock) -> ScanOutcome:
-    """200 with the stored event, or 409 when the id was used for another shipment or event."""
+    """The stored event (a replay), or Conflict when the id was used for another shipment or event."""
     if stored["tracking_code"] != code or stored["event"] != scan.event.value:
         raise Conflict(
             "client_event_id này đã được dùng cho một lần quét khác (mã bưu gửi hoặc sự kiện khác). "
             "Mỗi lần quét cần một client_event_id mới."
         )
     summary = _summary(code, stored["direction"], stored["shipment_status"], stored["failed_attempts"], clock)
-    return _answer(200, stored, summary, clock)
+    return _answer(Recorded.replayed, stored, summary, clock)
 
 
 async def _stored(con: asyncpg.Connection, scan: ScanIn) -> asyncpg.Record | None:
@@ -368,48 +291,25 @@ class _Failed:
 
 
 async def _in_transaction(con: asyncpg.Connection, principal: Principal, code: str, scan: ScanIn,
-                          details: dict[str, Any], clock: Clock) -> ScanOutcome | _Failed:
+                          details: dict[str, Any], clock: Clock,
+                          trusted_handover: bool = False) -> ScanOutcome | _Failed:
     row = await store.lock_for_scan(con, code, str(principal.post_office_code), str(scan.client_event_id))
     if row["known_event_id"] is not None:
         return await _replay(con, code, scan, clock)
     try:
-        plan = _plan(row, scan, details, principal, clock)
+        plan = _plan(row, scan, details, principal, clock, trusted_handover)
     except PostalError as exc:
         # What we read may predate a replay that committed while we waited for the lock.
         if (stored := await _stored(con, scan)) is not None:
             return _replay_answer(stored, code, scan, clock)
         if isinstance(exc, VerificationFailed):
-            return _Failed(await _counted(con, row["id"], exc))
+            return _Failed(await count_failure(con, row["id"], exc))
         raise
     event = await store.write_scan(con, plan.write)
-    await _after_write(con, row, plan, clock, event["id"])
+    await issue_or_clear_otp(con, row, new_round=plan.new_otp, handed_over=plan.handed_over, clock=clock,
+                             event_id=event["id"])
     summary = _summary(code, row["direction"], plan.state.status.value, plan.state.failed_attempts, clock)
-    return _answer(201, event, summary, clock)
-
-
-async def _counted(con: asyncpg.Connection, shipment_id: int, exc: VerificationFailed) -> PostalError:
-    failures = await store.count_verification_failure(con, shipment_id)
-    left = MAX_VERIFICATION_TRIES - failures
-    if left > 0:
-        exc.detail = f"{exc.detail} Còn {left} lần thử."
-    else:
-        exc.detail = f"{exc.detail} Đã sai {MAX_VERIFICATION_TRIES} lần: việc giao bưu gửi này bị khoá."
-    exc.args = (exc.detail,)
-    return exc
-
-
-async def _after_write(con: asyncpg.Connection, row: asyncpg.Record, plan: _Plan, clock: Clock,
-                       event_id: int) -> None:
-    """A fresh one-time code when a delivery goes out; forget it once handed over."""
-    if plan.new_otp:
-        otp, expires = new_otp(), clock.now() + OTP_TTL
-        await store.set_otp(con, row["id"], hash_otp(otp, clock.settings.key), expires)
-        await shipments_store.add_outbox(con, "notification.otp", row["id"], {
-            "shipment_id": row["id"], "kind": "otp", "ref": f"otp:{event_id}",
-            "tracking_code": row["tracking_code"], "otp": otp, "expires_at": clock.local(expires),
-        })
-    elif plan.handed_over:
-        await store.clear_otp(con, row["id"])
+    return _answer(Recorded.created, event, summary, clock)
 
 
 async def _replay(con: asyncpg.Connection, code: str, scan: ScanIn, clock: Clock) -> ScanOutcome:
@@ -470,12 +370,17 @@ async def _direct(con: asyncpg.Connection, principal: Principal, code: str, scan
         return None
     summary = _summary(code, event["shipment_direction"], rule.to_status.value,
                        event["shipment_failed_attempts"], clock)
-    return _answer(201, event, summary, clock)
+    return _answer(Recorded.created, event, summary, clock)
 
 
-async def record_scan(pool: asyncpg.Pool, principal: Principal, scan: ScanIn, clock: Clock) -> ScanOutcome:
-    """Record one courier scan: 201 with the new event and status, 200 for a replay (see the module notes)."""
-    principal.require(Role.courier)
+async def record_scan(pool: asyncpg.Pool, principal: Principal, scan: ScanIn, clock: Clock, *,
+                      trusted_handover: bool = False) -> ScanOutcome:
+    """Record one courier scan: the new event and status, or the stored one for a replay (see the module notes).
+
+    ``trusted_handover`` (carrier reports only, never from a request): a ``delivered`` needs no proof,
+    because the operator's courier checked it (SPEC §9).
+    """
+    principal.require(*RECORDERS)
     code = resolve_code(scan.code, clock.settings.key)
     _check_time(scan.occurred_at, clock)
     details = _base_details(scan)
@@ -484,7 +389,7 @@ async def record_scan(pool: asyncpg.Pool, principal: Principal, scan: ScanIn, cl
             outcome: ScanOutcome | _Failed | None = await _direct(con, principal, code, scan, details, clock)
             if outcome is None:
                 async with con.transaction():
-                    outcome = await _in_transaction(con, principal, code, scan, details, clock)
+                    outcome = await _in_transaction(con, principal, code, scan, details, clock, trusted_handover)
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name != store.CLIENT_EVENT_ID_UNIQUE:
                 raise
@@ -492,127 +397,3 @@ async def record_scan(pool: asyncpg.Pool, principal: Principal, scan: ScanIn, cl
     if isinstance(outcome, _Failed):
         raise outcome.error
     return outcome
-
-
-# ---------------------------------------------------------------------------
-# Attachments
-
-
-def sniff_image(data: bytes) -> str:
-    """``image/png`` or ``image/jpeg`` from the content itself, checked by decoding it; else 422."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        media_type, pil_format = "image/png", "PNG"
-    elif data.startswith(b"\xff\xd8\xff"):
-        media_type, pil_format = "image/jpeg", "JPEG"
-    else:
-        raise codes.invalid("file", "Chỉ nhận ảnh PNG hoặc JPEG (nhận theo nội dung tệp, không theo tên).")
-    if _pil_format(data) != pil_format:
-        raise codes.invalid("file", "Tệp ảnh bị hỏng hoặc không đúng định dạng PNG/JPEG.")
-    return media_type
-
-
-def _pil_format(data: bytes) -> str | None:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > MAX_DECODE_PIXELS:
-                return None
-            image.verify()
-            return str(image.format)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return None
-
-
-async def attach(pool: asyncpg.Pool, principal: Principal, client_event_id: str, kind: str,
-                 data: bytes) -> tuple[dict[str, Any], bool]:
-    """Keep a signature or photo with the courier's event; returns (attachment, created)."""
-    principal.require(Role.courier)
-    if kind not in ATTACHMENT_KINDS:
-        raise codes.invalid("kind", "Loại tệp đính kèm phải là 'signature' hoặc 'photo'.")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise PayloadTooLarge(f"Ảnh đính kèm tối đa {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.")
-    if not data:
-        raise codes.invalid("file", "Thiếu nội dung ảnh.")
-    try:
-        client_event_id = str(UUID(client_event_id))
-    except ValueError:
-        raise NotFound("Không tìm thấy lần quét này (client_event_id phải là UUID).") from None
-    media_type = sniff_image(data)
-    async with pool.acquire() as con:
-        event = await store.event_by_client_id(con, client_event_id)
-        if event is None or event["shipment_post_office"] != principal.post_office_code:
-            raise NotFound("Không tìm thấy lần quét này ở bưu cục của bạn.")
-        row, created = await store.add_attachment(con, store.NewAttachment(
-            event_id=event["id"], kind=kind, media_type=media_type, sha256=hashlib.sha256(data).digest(),
-            data=data, created_by=principal.user_id,
-        ))
-    if not created and row["sha256"] != hashlib.sha256(data).digest():
-        raise Conflict(f"Lần quét này đã có ảnh loại '{kind}' khác.")
-    return {"id": row["id"], "client_event_id": client_event_id, "tracking_code": event["tracking_code"],
-            "kind": row["kind"], "media_type": row["media_type"], "size_bytes": row["size_bytes"],
-            "sha256": row["sha256"].hex()}, created
-
-
-def decode_codes(data: bytes) -> list[str]:
-    """The texts of the QR codes and Code 128 barcodes in a photo (PNG/JPEG, at most 8 MB); the image is not kept."""
-    if len(data) > MAX_DECODE_BYTES:
-        raise PayloadTooLarge(f"Ảnh tối đa {MAX_DECODE_BYTES // (1024 * 1024)} MB.")
-    sniff_image(data)
-    import zxingcpp
-    from PIL import Image, ImageOps
-
-    with Image.open(io.BytesIO(data)) as image:
-        picture = ImageOps.exif_transpose(image).convert("L")
-    formats = zxingcpp.barcode_formats_from_str("QRCode,Code128")
-    return [r.text for r in zxingcpp.read_barcodes(picture, formats=formats) if r.text]
-
-
-# ---------------------------------------------------------------------------
-# The courier's page
-
-
-def _item_view(row: asyncpg.Record, clock: Clock) -> dict[str, Any]:
-    status = Status(row["status"])
-    done = row["completed_at"].astimezone(clock.settings.tz).date() if row["completed_at"] else None
-    due: date = row["due_date"]
-    return {
-        "tracking_code": row["tracking_code"], "direction": row["direction"], "status": status.value,
-        "status_text": status_text(status, Direction(row["direction"])),
-        "due_date": due.isoformat(), "overdue": is_overdue(status.value, due, clock.today(), done),
-        "failed_attempts": row["failed_attempts"], "name": row["citizen_name"], "phone": row["citizen_phone"],
-        "address": ", ".join(address_lines(row["address_line"] or "", ward_name(row["ward_code"]),
-                                           province_name(row["province_code"]))),
-        "dossier_code": row["dossier_code"], "procedure_name": row["procedure_name"],
-        "cod_amount": row["cod_amount"], "note": row["note"],
-    }
-
-
-async def courier_items(pool: asyncpg.Pool, principal: Principal, clock: Clock) -> list[dict[str, Any]]:
-    """Today's work of the courier's post office: its open shipments, the most urgent first."""
-    principal.require(Role.courier)
-    async with pool.acquire() as con:
-        rows = await store.open_items(con, str(principal.post_office_code), MAX_COURIER_ITEMS)
-    return [_item_view(r, clock) for r in rows]
-
-
-async def courier_item(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:
-    """One shipment for the action page, with the events the courier may record now."""
-    principal.require(Role.courier)
-    try:
-        code = resolve_code(code, clock.settings.key)
-    except InvalidInput:
-        raise NotFound(f"Không tìm thấy bưu gửi {code[:40]!r}.") from None
-    async with pool.acquire() as con:
-        row = await shipments_store.get_by_code(con, code, scope_of(principal))
-        events = await shipments_store.events_of(con, row["id"])
-    view = shipment_view(row, events, principal, clock)
-    state = ShipmentState(Status(row["status"]), row["failed_attempts"])
-    view["status_text"] = status_text(state.status, Direction(row["direction"]))
-    view["allowed_events"] = [
-        {"event": e.value, "text": event_text(e)}
-        for e in allowed_events(state, max_attempts=clock.settings.max_attempts)
-    ]
-    view["verification_locked"] = row["verification_failures"] >= MAX_VERIFICATION_TRIES
-    view["has_id_number"] = bool(row["citizen_id_number"])
-    return view

@@ -1,0 +1,1 @@
+"""The VNPost customer-partner API adapter (MyVNPost shape, SPEC §9)."""
