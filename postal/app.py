@@ -10,7 +10,14 @@ from prometheus_client import CollectorRegistry, Gauge
 
 from postal.api.guards import make_body_deadline
 from postal.api.routes import setup_api
-from postal.edge.keys import clock_key, pool_key, registry_key, settings_key, token_cache_key
+from postal.edge.keys import (
+    clock_key,
+    pool_key,
+    registry_key,
+    settings_key,
+    token_cache_key,
+    track_blocks_key,
+)
 from postal.edge.middleware import HttpMetrics, make_middlewares
 from postal.services import printing
 from postal.services.accounts import TokenCache
@@ -45,13 +52,15 @@ async def create_app(settings: Settings, *, dsn: str | None = None) -> web.Appli
     """The web application: API, pages, health and metrics. Background workers are started by the caller."""
     registry = CollectorRegistry()
     app = web.Application(
-        middlewares=[*make_middlewares(HttpMetrics(registry)), make_body_deadline(settings.body_timeout_seconds)],
+        middlewares=[*make_middlewares(HttpMetrics(registry), settings.access_log_sample),
+                     make_body_deadline(settings.body_timeout_seconds)],
         client_max_size=settings.max_body_bytes,
     )
     app[settings_key] = settings
     app[registry_key] = registry
     app[clock_key] = Clock(settings)
     app[token_cache_key] = TokenCache(settings.token_cache_seconds)
+    app[track_blocks_key] = {}
     app.cleanup_ctx.append(_pool_ctx(dsn))
     app.cleanup_ctx.append(_printing_ctx)
     setup_api(app)

@@ -207,7 +207,7 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     host = args.host if args.host is not None else settings.host
     port = args.port if args.port is not None else settings.port
-    await serve(settings, host, port, workers=not args.no_workers)
+    await serve(settings, host, port, workers=not args.no_workers, processes=args.processes)
     return 0
 
 
@@ -233,6 +233,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="cổng / port to listen on (default POSTAL_PORT or 8080); without POSTAL_PUBLIC_URL "
                        "the QR codes point here")
     serve.add_argument("--no-workers", action="store_true", help="do not run background workers in-process")
+    serve.add_argument("--processes", type=int, default=1, choices=range(1, 65), metavar="N",
+                       help="số tiến trình / serving processes sharing the port (SO_REUSEPORT, default 1)")
     serve.set_defaults(run=cmd_serve)
     sub.add_parser("worker", help="run the background workers (outbox dispatch)").set_defaults(run=cmd_worker)
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(run=cmd_migrate)

@@ -8,8 +8,11 @@ is scrubbed of bearer tokens, ``pst_`` tokens, cookies and password fields as a 
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import logging.handlers
+import queue
 import re
 import sys
 from datetime import UTC, datetime
@@ -68,16 +71,56 @@ class JsonFormatter(logging.Formatter):
         entry |= {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # formatted before it crossed the queue (see BufferedHandler)
+            entry["exc"] = record.exc_text
         return redact(json.dumps(entry, ensure_ascii=False, default=str))
 
 
-def configure(level: str = "INFO") -> None:
-    """Send every log record to stderr as JSON lines."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(SecretFilter())
+class BufferedHandler(logging.handlers.QueueHandler):
+    """Hands records to a writer thread: the event loop never waits on a slow or full stderr.
+
+    Unlike the stock ``prepare`` (which flattens the record with a plain formatter), the message is
+    rendered and the traceback formatted here, and the ``extra`` fields are kept for the JSON line.
+    """
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        record.msg, record.args = record.getMessage(), None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        record.stack_info = None
+        return record
+
+
+_listener: logging.handlers.QueueListener | None = None
+
+
+def _stop_listener() -> None:
+    """Write what is still queued (at exit, or before a new configuration)."""
+    global _listener
+    if _listener is not None:
+        _listener.stop()
+        _listener = None
+
+
+def configure(level: str = "INFO", *, buffered: bool = True) -> None:
+    """Send every log record to stderr as JSON lines; ``buffered``: written by a thread, off the event loop."""
+    global _listener
+    _stop_listener()
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(JsonFormatter())
+    handler: logging.Handler = stream
+    if buffered:
+        records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        handler = BufferedHandler(records)
+        _listener = logging.handlers.QueueListener(records, stream)
+        _listener.start()
+    handler.addFilter(SecretFilter())  # before the queue: it needs the exception object
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("pgserver").setLevel(logging.WARNING)  # its start-up chatter, not ours
+
+
+atexit.register(_stop_listener)

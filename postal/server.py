@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import Gauge
 
 from postal import logs
 from postal.app import create_app
-from postal.edge.keys import pool_key, settings_key
+from postal.edge.keys import pool_key, registry_key, settings_key
 from postal.services.setup import prepare_database
 from postal.services.views import Clock
 from postal.settings import Settings
@@ -71,20 +74,37 @@ async def _notify_ctx(app: web.Application) -> AsyncIterator[None]:
                 await task
 
 
-async def serve(settings: Settings, host: str, port: int, *, workers: bool = True) -> None:
-    """Migrate, then serve the pages and the API until interrupted."""
-    logs.configure(settings.log_level)
+async def serve(settings: Settings, host: str, port: int, *, workers: bool = True, processes: int = 1) -> None:
+    """Migrate, then serve the pages and the API until interrupted (``processes`` > 1: see :mod:`postal.multi`)."""
+    logs.configure(settings.log_level, buffered=settings.log_buffered)
     settings = settings.listening_on(host, port)
     dsn = await _prepare(settings)
+    if processes > 1:
+        from postal.multi import serve_processes
+
+        await serve_processes(settings, dsn, host, port, processes=processes, workers=workers)
+        return
+    await serve_prepared(settings, dsn, host, port, workers=workers)
+
+
+async def serve_prepared(settings: Settings, dsn: str, host: str, port: int, *, workers: bool,
+                         reuse_port: bool = False, index: int = 0) -> None:
+    """Serve on a migrated database until interrupted; ``reuse_port`` lets sibling processes share the port."""
     app = await create_app(settings, dsn=dsn)
+    Gauge("postal_serve_process", "This serving process (pid, index among --processes)", ["pid", "index"],
+          registry=app[registry_key]).labels(str(os.getpid()), str(index)).set(1)
     if workers:
         app.cleanup_ctx.append(_workers_ctx)
         app.cleanup_ctx.append(_notify_ctx)
     runner = web.AppRunner(app, access_log=None, **handler_args(settings))
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    # What start-up built (fonts, templates, schemas, the pool) lives as long as the process: moved out of
+    # the collector's reach, a full collection no longer walks it while requests wait (issue 16).
+    gc.collect()
+    gc.freeze()
+    await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
     log.info("serving", extra={"url": f"http://{host}:{port}", "public_url": settings.public_url,
-                               "workers": workers})
+                               "workers": workers, "pid": os.getpid(), "index": index})
     try:
         await asyncio.Event().wait()
     finally:
@@ -114,7 +134,7 @@ async def _until_stopped(work: Awaitable[object]) -> None:
 
 async def run_workers_forever(settings: Settings) -> None:
     """Run the background workers alone (``postal serve --no-workers`` elsewhere) until SIGTERM/SIGINT."""
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, buffered=settings.log_buffered)
     pool = await create_pool(await _prepare(settings), settings)
     try:
         async with notify.client_session(settings) as session:

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     track_rate_window_seconds: int = Field(default=60, ge=1)
     token_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     log_level: str = "INFO"
+    # Access log (issue 16): 2xx lines sampled at this rate (everything else always logged), lines
+    # written by a thread so the event loop never waits on stderr.
+    access_log_sample: float = Field(default=0.1, ge=0, le=1)
+    log_buffered: bool = True
     # Sign-in (SPEC §11): argon2 off the event loop, failures counted per user and per address.
     login_user_limit: int = Field(default=10, ge=1)
     login_address_limit: int = Field(default=30, ge=1)

@@ -9,8 +9,8 @@ Choices where SPEC is silent:
   digits add ``recipient``; wrong ones answer 200 with the public view only.
 - ``s`` (the QR signature, case-insensitive): valid adds ``recipient``; forged,
   truncated or altered answers 200 with the public view only.
-- A wrong ``phone4`` or a forged ``s`` is a guess: it counts 5 lookups against the
-  client's limit instead of 1 (see :mod:`postal.services.tracking`).
+- Only misses count against the client's limit: an unknown well-formed code counts 1, a wrong
+  ``phone4`` or a forged ``s`` counts 5; hits on valid codes are free (see :mod:`postal.services.tracking`).
 - ``lang=en`` gives English ``status_text``; Vietnamese is the default.
 - ``Cache-Control: no-store``: the answer may carry the masked recipient.
 """
@@ -26,7 +26,7 @@ from postal.api.openapi import Operation
 from postal.api.shipments import json_response
 from postal.api.validation import parse_query
 from postal.edge.headers import PRIVATE_HEADERS
-from postal.edge.keys import clock_key, pool_key
+from postal.edge.keys import clock_key, pool_key, track_blocks_key
 from postal.edge.session import client_address
 from postal.services import tracking
 
@@ -90,13 +90,16 @@ class TrackOut(BaseModel):
     recipient: RecipientOut | None = None
 
 
+_NO_QUERY = TrackQuery()
+
+
 async def track(request: web.Request) -> web.Response:
-    query = parse_query(request, TrackQuery)
+    query = parse_query(request, TrackQuery) if request.query_string else _NO_QUERY  # most lookups: no query
     lookup = tracking.TrackRequest(
         code=request.match_info["code"], client=client_address(request), sig=query.s,
         phone4=tracking.normalize_phone4(query.phone4), lang=query.lang,
     )
-    view = await tracking.track(request.app[pool_key], request.app[clock_key], lookup)
+    view = await tracking.track(request.app[pool_key], request.app[clock_key], lookup, request.app[track_blocks_key])
     return json_response(view, headers=PRIVATE_HEADERS)
 
 

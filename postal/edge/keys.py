@@ -30,3 +30,5 @@ verifier_key = web.AppKey("password_verifier", PasswordVerifier)
 resolve_key: web.AppKey[Resolve] = web.AppKey("webhook_resolve")
 """Tests swap the DNS resolver of webhook targets (unset: the system resolver)."""
 error_page_key: web.AppKey[ErrorPage] = web.AppKey("error_page")
+track_blocks_key: web.AppKey[dict[bytes, float]] = web.AppKey("track_blocks", dict)
+"""Tracking: clients this process knows are over their miss limit (see postal.services.tracking)."""

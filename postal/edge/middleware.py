@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -53,6 +53,34 @@ class HttpMetrics:
             "postal_http_request_seconds", "HTTP request latency by route", ["method", "route"],
             registry=registry, buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
+        self._children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one request (the labelled children are looked up once per label set, not per request)."""
+        key = (method, route, str(status))
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (self.requests.labels(*key), self.latency.labels(method, route))
+        children[0].inc()
+        children[1].observe(seconds)
+
+
+SLOW_SECONDS = 1.0
+"""A request slower than this is always logged, sampled or not."""
+
+
+def access_logged(status: int, seconds: float, sample: float) -> tuple[bool, int | None]:
+    """Whether to write this request's access line, and the sampling weight to write with it.
+
+    Every answer other than a 2xx (redirects, 4xx, 5xx, 499) and every slow one is always logged;
+    2xx answers are logged with probability ``sample`` (the line says ``sample: 1/sample`` so counts
+    can be scaled back; exact counts are in ``/metrics``).
+    """
+    if sample >= 1 or not 200 <= status < 300 or seconds >= SLOW_SECONDS:
+        return True, None
+    if sample > 0 and random.random() < sample:
+        return True, round(1 / sample)
+    return False, None
 
 
 def route_name(request: web.Request) -> str:
@@ -104,13 +132,15 @@ def _unavailable(request: web.Request, exc: Exception) -> ServiceUnavailable:
                               retry_after=RETRY_AFTER_SECONDS)
 
 
-def make_middlewares(metrics: HttpMetrics) -> list[Callable[..., Awaitable[web.StreamResponse]]]:
+def make_middlewares(metrics: HttpMetrics, access_log_sample: float = 1.0
+                     ) -> list[Callable[..., Awaitable[web.StreamResponse]]]:
     """The middleware chain: request id, headers, access log and metrics outermost, then errors."""
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        # A correlation id, not a secret: 128 random bits as hex, without uuid4's urandom syscall per request.
+        request_id = incoming if _REQUEST_ID_RE.match(incoming) else f"{random.getrandbits(128):032x}"
         request[request_id_key] = request_id
         started = time.perf_counter()
         status = 500
@@ -135,10 +165,14 @@ def make_middlewares(metrics: HttpMetrics) -> list[Callable[..., Awaitable[web.S
         finally:
             elapsed = time.perf_counter() - started
             route = route_name(request)
-            metrics.requests.labels(request.method, route, str(status)).inc()
-            metrics.latency.labels(request.method, route).observe(elapsed)
-            log.info("request", extra={"request_id": request_id, "method": request.method, "route": route,
-                                       "status": status, "ms": round(elapsed * 1000, 2)})
+            metrics.observe(request.method, route, status, elapsed)
+            logged, weight = access_logged(status, elapsed, access_log_sample)
+            if logged and log.isEnabledFor(logging.INFO):
+                extra = {"request_id": request_id, "method": request.method, "route": route, "status": status,
+                         "ms": round(elapsed * 1000, 2)}
+                if weight is not None:
+                    extra["sample"] = weight
+                log.info("request", extra=extra)
 
     @web.middleware
     async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:

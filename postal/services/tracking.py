@@ -9,21 +9,29 @@ time, post office name) and the due date. With proof — the QR signature ``s`` 
 last 4 digits of the phone on file — also the masked name and the ward/province names.
 Never a phone, ID number, street line, courier, actor id, proof or geo point.
 
-Enumeration throttling: every lookup (found or not) counts one hit against the
-client's address in a fixed window shared by all processes (PostgreSQL); a wrong
-``phone4`` or a forged ``s`` is a guess and counts :data:`WRONG_PROOF_WEIGHT` in all.
-Over ``settings.track_rate_limit`` hits in ``track_rate_window_seconds`` → 429 with
-``Retry-After``. Fixed windows may let up to twice the limit through around a window
-boundary; that is accepted (it still caps guessing at a few requests a second).
+Enumeration throttling (design and figures: the perf notes): only *misses* count — a
+well-formed code that does not exist, a wrong ``phone4`` or a forged ``s`` (the last two weigh
+:data:`WRONG_PROOF_WEIGHT`). A hit on a valid code reveals nothing to a guesser and writes
+nothing, so a shared (carrier-grade NAT) address full of honest citizens is never throttled for
+looking up real codes; a malformed code (wrong check digit: most typos) reveals nothing either
+(anyone can compute the check digit) and is not counted. Misses are counted per client address
+in a fixed window in an UNLOGGED table shared by all processes; the current count is read in the
+same query as the shipment (no extra round trip). Once a client has ``settings.track_rate_limit``
+misses in ``track_rate_window_seconds``, *every* lookup from it answers 429 with ``Retry-After``
+until the window ends — hits too, or a 200 among 429s would tell a guesser which code is real.
+A process that saw the block remembers it in memory and answers 429 without the database.
+Fixed windows may let up to twice the limit through around a window boundary; that is accepted.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
 import random
 import re
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -45,10 +53,10 @@ from postal.store import tracking as store
 from postal.store import tracking_rate as rate_store
 
 WRONG_PROOF_WEIGHT = 5
-"""A wrong ``phone4`` or forged ``s`` counts as this many lookups (one for the lookup, four for the guess)."""
+"""A wrong ``phone4`` or forged ``s`` counts as this many misses (10,000 possible digits: guessing them is worse)."""
 
 PURGE_PROBABILITY = 1 / 50
-"""How often a lookup also deletes ended windows (opportunistic clean-up, no extra worker)."""
+"""How often a miss also deletes ended windows (opportunistic clean-up, no extra worker)."""
 
 _PHONE4_RE = re.compile(r"^[0-9]{4}$")
 
@@ -67,6 +75,7 @@ def client_bucket(address: str) -> str:
     return address
 
 
+@functools.lru_cache(maxsize=8192)
 def _client_hash(address: str, key: bytes) -> bytes:
     """A keyed hash of the client bucket, so the counters table holds no addresses."""
     return hmac.new(key, b"postal-rate:" + client_bucket(address).encode(), hashlib.sha256).digest()[:16]
@@ -76,16 +85,43 @@ def _client_hash(address: str, key: bytes) -> bytes:
 # Throttling
 
 
-async def count_lookup(con: asyncpg.Connection, settings: Settings, client: str, weight: int = 1) -> None:
-    """Count ``weight`` lookups for ``client``; raise :class:`RateLimited` once over the limit."""
+Blocks = dict[bytes, float]
+"""Per application (``postal.edge.keys.track_blocks_key``): client hash → monotonic time its block ends.
+Only ever shortcuts a 429 that the shared counter would give anyway."""
+
+
+def _too_many(retry_after: int) -> RateLimited:
+    return RateLimited(f"Tra cứu quá nhiều lần; hãy thử lại sau {retry_after} giây.", retry_after=retry_after)
+
+
+def _block(blocks: Blocks, client: bytes, retry_after: int) -> RateLimited:
+    """Remember in this process that ``client`` is blocked for ``retry_after`` seconds; the error to raise."""
+    now = time.monotonic()
+    if len(blocks) > 10_000:  # a flood of blocked addresses: drop the ended ones (the database still knows)
+        for key in [k for k, until in blocks.items() if until <= now]:
+            del blocks[key]
+    blocks[client] = now + retry_after
+    return _too_many(retry_after)
+
+
+def check_blocked(blocks: Blocks, client: bytes) -> None:
+    """Raise :class:`RateLimited` when this process already knows ``client`` is over its miss limit."""
+    until = blocks.get(client)
+    if until is not None:
+        left = until - time.monotonic()
+        if left > 0:
+            raise _too_many(max(1, int(left + 0.999)))
+
+
+async def count_miss(con: asyncpg.Connection, blocks: Blocks, settings: Settings, client: bytes,
+                     weight: int = 1) -> None:
+    """Count ``weight`` misses for ``client``; raise :class:`RateLimited` once over the limit."""
     window = settings.track_rate_window_seconds
-    count = await rate_store.add_hits(con, _client_hash(client, settings.key), weight, window)
+    count = await rate_store.add_hits(con, client, weight, window)
     if random.random() < PURGE_PROBABILITY:
         await rate_store.purge_old_windows(con, window)
     if count.hits > settings.track_rate_limit:
-        raise RateLimited(
-            f"Tra cứu quá nhiều lần; hãy thử lại sau {count.retry_after} giây.", retry_after=count.retry_after
-        )
+        raise _block(blocks, client, count.retry_after)
 
 
 # ---------------------------------------------------------------------------
@@ -150,20 +186,25 @@ def _proof(req: TrackRequest, row: asyncpg.Record, key: bytes) -> tuple[bool, bo
     return False, offered
 
 
-async def track(pool: asyncpg.Pool, clock: Clock, req: TrackRequest) -> dict[str, Any]:
-    """The public view of a shipment (with ``recipient`` when proven), counted against the client's limit.
+async def track(pool: asyncpg.Pool, clock: Clock, req: TrackRequest, blocks: Blocks) -> dict[str, Any]:
+    """The public view of a shipment (with ``recipient`` when proven); misses counted against the client.
 
     Raises :class:`RateLimited` (429) or :class:`NotFound` (404, also for a malformed code).
     """
     settings = clock.settings
+    client = _client_hash(req.client, settings.key)
+    check_blocked(blocks, client)
+    code = _code_or_404(req.code)
     async with pool.acquire() as con:
-        await count_lookup(con, settings, req.client)
-        row = await store.public_shipment(con, _code_or_404(req.code))
-        if row is None:
+        row = await store.public_shipment_for(con, code, client, settings.track_rate_window_seconds)
+        if row["misses"] >= settings.track_rate_limit:
+            raise _block(blocks, client, row["retry_after"])
+        if row["id"] is None:
+            await count_miss(con, blocks, settings, client)
             raise _not_found()
         proven, wrong = _proof(req, row, settings.key)
         if wrong:
-            await count_lookup(con, settings, req.client, WRONG_PROOF_WEIGHT - 1)
+            await count_miss(con, blocks, settings, client, WRONG_PROOF_WEIGHT)
         events = await store.public_events(con, row["id"])
     view = public_view(row, events, clock, req.lang)
     if proven:
@@ -171,12 +212,17 @@ async def track(pool: asyncpg.Pool, clock: Clock, req: TrackRequest) -> dict[str
     return view
 
 
-async def check_signed_link(pool: asyncpg.Pool, settings: Settings, code: str, sig: str, client: str) -> str:
+async def check_signed_link(pool: asyncpg.Pool, settings: Settings, code: str, sig: str, client: str,
+                            blocks: Blocks) -> str:
     """The canonical code of a QR link whose signature holds; a forged one counts as a guess and is a 404."""
+    client_hash = _client_hash(client, settings.key)
+    check_blocked(blocks, client_hash)
     canonical = canonical_code(code)
-    if canonical is None or not verify_code_sig(canonical, sig, settings.key):
+    if canonical is None:
+        raise _not_found()
+    if not verify_code_sig(canonical, sig, settings.key):
         async with pool.acquire() as con:
-            await count_lookup(con, settings, client, WRONG_PROOF_WEIGHT)
+            await count_miss(con, blocks, settings, client_hash, WRONG_PROOF_WEIGHT)
         raise _not_found()
     return canonical
 
@@ -231,22 +277,29 @@ def _event_text(event: str, direction: Direction, lang: Lang) -> str:
     return event_text(Event(event), lang)
 
 
+@functools.lru_cache(maxsize=1024)
+def _event_texts(event: str, to_status: str | None, late: bool, direction: Direction, lang: Lang) -> tuple[str, str]:
+    """(status_text, event_text) of a timeline entry: fixed texts, computed once per combination."""
+    status = _event_status(event, to_status)
+    if late:
+        text = LATE_TEXT[lang]
+    else:
+        text = status_text(status, direction, lang) if status else event
+    return text, _event_text(event, direction, lang)
+
+
 def public_event(e: asyncpg.Record, direction: Direction, clock: Clock, lang: Lang) -> dict[str, Any]:
     """One timeline entry: what happened, when (local time), where — nothing about who.
 
     A late event keeps its ``event_text`` (what the courier reported) but its ``status_text`` is
     :data:`LATE_TEXT`: only applied events name a status.
     """
-    status = _event_status(e["event"], e["to_status"])
     late = not e["applied"]
-    if late:
-        text = LATE_TEXT[lang]
-    else:
-        text = status_text(status, direction, lang) if status else e["event"]
+    text, told = _event_texts(e["event"], e["to_status"], late, direction, lang)
     return {
         "event": e["event"],
         "status_text": text,
-        "event_text": _event_text(e["event"], direction, lang),
+        "event_text": told,
         "occurred_at": _local(clock, e["occurred_at"]),
         "post_office": e["post_office_name"],
         "post_office_name": e["post_office_name"],

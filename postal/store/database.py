@@ -123,6 +123,13 @@ async def _reset_connection(con: asyncpg.Connection) -> None:
         await con.execute("ROLLBACK")
 
 
+PLANNER_SETTINGS = {"random_page_cost": "1.1"}
+"""Random reads cost about what sequential ones do on SSDs (PostgreSQL's default 4 is for spinning disks).
+With 4, the planner answers "an agency's newest 50" by walking the primary key backwards and filtering,
+which reads the whole table for an agency with no recent shipment (30 ms at 100,000 rows, linear in the
+table); with 1.1 it takes the agency's own ``(agency_code, id DESC)`` index (0.3 ms, flat). Issue 16."""
+
+
 async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
     """A pool whose connections speak UTC and decode JSON."""
     pool = await asyncpg.create_pool(
@@ -131,7 +138,7 @@ async def create_pool(dsn: str, settings: Settings) -> asyncpg.Pool:
         max_size=settings.pool_max_size,
         init=_init_connection,
         reset=_reset_connection,
-        server_settings={"timezone": "UTC", "application_name": "postal"},
+        server_settings={**PLANNER_SETTINGS, "timezone": "UTC", "application_name": "postal"},
     )
     assert pool is not None
     return pool
@@ -145,7 +152,8 @@ async def ping(pool: asyncpg.Pool) -> None:
 
 async def connect(dsn: str) -> asyncpg.Connection:
     """One connection configured like the pool's, for CLI commands."""
-    con = await asyncpg.connect(dsn, server_settings={"timezone": "UTC", "application_name": "postal-cli"})
+    con = await asyncpg.connect(dsn, server_settings={**PLANNER_SETTINGS, "timezone": "UTC",
+                                                      "application_name": "postal-cli"})
     await _init_connection(con)
     return con
 

@@ -1,8 +1,12 @@
-"""Fixed-window lookup counters per client, in PostgreSQL so every process shares them.
+"""Fixed-window miss counters per client, in PostgreSQL so every process shares them.
 
-One atomic upsert per request both counts and reads the window: concurrent requests
-from any number of processes add up exactly (the row lock serialises the increments).
-The window is computed from the database clock, so processes with skewed clocks agree.
+Only misses are written here (an unknown well-formed code, a wrong ``phone4``, a forged QR
+signature): a hit on a valid code reveals nothing to a guesser and costs no write. The table is
+UNLOGGED (migration 015): counters are worthless after a crash, so they need no WAL flush.
+
+One atomic upsert per miss both counts and reads the window: concurrent misses from any number of
+processes add up exactly (the row lock serialises the increments). The window is computed from
+the database clock, so processes with skewed clocks agree.
 """
 
 from __future__ import annotations
@@ -24,14 +28,14 @@ _PURGE = "DELETE FROM track_rate_hits WHERE window_start < now() - make_interval
 
 @dataclass(frozen=True)
 class WindowCount:
-    """Hits so far in the client's current window and the seconds until it ends."""
+    """Misses so far in the client's current window and the seconds until it ends."""
 
     hits: int
     retry_after: int
 
 
 async def add_hits(con: asyncpg.Connection, client_hash: bytes, weight: int, window_seconds: int) -> WindowCount:
-    """Add ``weight`` hits to the client's current window and return the new total."""
+    """Add ``weight`` misses to the client's current window and return the new total."""
     row = await con.fetchrow(_HIT, client_hash, float(window_seconds), weight)
     assert row is not None
     return WindowCount(hits=row["hits"], retry_after=row["retry_after"])

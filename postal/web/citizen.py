@@ -2,7 +2,7 @@
 
 Server-rendered, Vietnamese first (``?lang=en`` for English), usable with JavaScript off.
 Every lookup goes through :func:`postal.services.tracking.track`, so the pages share the
-API's privacy rules and its rate limit. Unknown or malformed codes and forged signatures
+API's privacy rules and its rate limit (misses only). Unknown or malformed codes and forged signatures
 answer the same 404 page; too many lookups answer a 429 page with ``Retry-After``.
 
 The phone-digits form is a plain GET form (works with JavaScript off). Digits that are
@@ -25,7 +25,7 @@ from postal.domain.access import Role
 from postal.domain.lifecycle import Direction, Status
 from postal.domain.status_texts import Lang
 from postal.edge.headers import PRIVATE_HEADERS
-from postal.edge.keys import clock_key, pool_key, settings_key
+from postal.edge.keys import clock_key, pool_key, settings_key, track_blocks_key
 from postal.edge.session import SESSION_COOKIE, client_address
 from postal.errors import NotFound, RateLimited
 from postal.services import accounts, payments, tracking
@@ -140,7 +140,8 @@ async def _tracking_page(
 ) -> web.Response:
     """Look up and render, or the 404 / 429 page."""
     try:
-        view = await tracking.track(request.app[pool_key], request.app[clock_key], lookup)
+        view = await tracking.track(request.app[pool_key], request.app[clock_key], lookup,
+                                    request.app[track_blocks_key])
     except RateLimited as exc:
         return _busy_page(request, lookup.lang, exc.retry_after)
     except NotFound:
@@ -192,7 +193,7 @@ async def qr_page(request: web.Request) -> web.Response:
     client = client_address(request)
     try:
         canonical = await tracking.check_signed_link(request.app[pool_key], request.app[settings_key], code, sig,
-                                                     client)
+                                                     client, request.app[track_blocks_key])
     except RateLimited as exc:
         return _busy_page(request, lang, exc.retry_after)
     except NotFound:

@@ -108,7 +108,8 @@ async def test_unknown_paths_and_methods_are_problems(client):
     assert resp.status == 405 and resp.content_type == "application/problem+json"
 
 
-async def test_logs_are_json_lines_without_personal_data(client, world, caplog):
+async def test_logs_are_json_lines_without_personal_data(aiohttp_client, settings, world, caplog):
+    client = await aiohttp_client(await create_app(settings.model_copy(update={"access_log_sample": 1.0})))
     caplog.set_level(logging.INFO)
     await client.post("/api/v1/shipments", json=create_body(), headers=world.auth("staff1"))
     await client.get("/api/v1/shipments", params={"q": "Nguyễn Thị"}, headers=world.auth("staff1"))

@@ -1,0 +1,50 @@
+"""The benchmarks run (tiny modes, figures not judged: never a timed assertion), so they do not rot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(server_dsn: str, *args: str) -> str:
+    env = {**os.environ, "DATABASE_URL": server_dsn}
+    done = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _databases(server_dsn: str) -> set[str]:
+    import asyncio
+
+    import asyncpg
+
+    async def names() -> set[str]:
+        con = await asyncpg.connect(server_dsn)
+        try:
+            rows = await con.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'postal_scale_%'")
+            return {r[0] for r in rows}
+        finally:
+            await con.close()
+
+    return asyncio.run(names())
+
+
+def test_tracking_bench_smoke(server_dsn):
+    out = _run(server_dsn, "bench.tracking", "--smoke")
+    assert "ratio postal/bare:" in out and "scaling 2 processes / 1:" in out
+    for name in ("bare", "postal", "postal×2"):
+        line = next(x for x in out.splitlines() if x.startswith(f"{name} "))
+        assert " 0 errors" in line, line  # every answer a 200: the real route, not an error page
+
+
+def test_scale_bench_tiny_drops_its_database(server_dsn):
+    before = _databases(server_dsn)
+    out = _run(server_dsn, "bench.scale", "--tiny")
+    assert "tracking by code" in out and "SLA report, agency-month" in out and "scan" in out
+    assert "grew to 5,000 shipments, 30,000 events" in out
+    assert _databases(server_dsn) <= before  # nothing left behind
