@@ -92,11 +92,13 @@ async def load_demo(con: asyncpg.Connection, settings: Settings) -> list[str]:
     count = await store.count_of_agency(con, AGENCY)
     if count == 0:
         await _shipments(con, settings)
-    users = ", ".join(f"{u} ({r.value})" for u, r in USERS)
+    users = ", ".join(f"{u} ({r.value})" for u, r in USERS if r is not Role.integration)
+    integrations = ", ".join(u for u, r in USERS if r is Role.integration)
     self_service = await demo_selfservice.load(con, settings, AGENCY)
     return [
         f"Demo data ready: agency {AGENCY}, post office {POST_OFFICE}.",
         f"Sign in at {settings.public_url}/login as {users}; password: {PASSWORD}",
+        f"Integration account {integrations}: API token only (`postal token create {integrations}`).",
         f"Staff console {settings.public_url}/staff · courier {settings.public_url}/courier · "
         f"API {settings.public_url}/api/v1/openapi.json",
         _channels_line(settings),

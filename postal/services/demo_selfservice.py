@@ -33,5 +33,5 @@ async def load(con: asyncpg.Connection, settings: Settings, agency_code: str) ->
         f"VietQR: {url}/t/{unpaid['tracking_code']}?phone4={unpaid['phone4']} (chưa thanh toán, có mã QR) · "
         f"{url}/t/{paid['tracking_code']} (đã thanh toán).",
         f"Zalo OA: `postal zalo-sim \"{unpaid['tracking_code']} {unpaid['phone4']}\" --url {url}` "
-        "(xem zalo-readme: cần POSTAL_ZALO_APP_ID, POSTAL_ZALO_OA_SECRET, POSTAL_ZALO_OA_API_URL).",
+        "(cần POSTAL_ZALO_APP_ID, POSTAL_ZALO_OA_SECRET, POSTAL_ZALO_OA_API_URL: xem README, mục Zalo).",
     ]
