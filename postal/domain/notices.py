@@ -95,6 +95,9 @@ def _parts(n: Notice) -> list[tuple[str, bool]]:
     if n.kind == "late":
         if n.new_date:
             first = f"Kết quả hồ sơ {code} được hẹn lại ngày {_d(n.new_date)}. Xin lỗi vì sự chậm trễ."
+        elif n.direction == "pickup":  # the citizen's dossier is late reaching the agency, not a result
+            first = (f"Hồ sơ {code} chưa được chuyển đến cơ quan đúng hạn {_d(n.due_date)}."
+                     " Bưu điện sẽ liên hệ bạn. Xin lỗi vì sự chậm trễ.")
         else:
             first = (f"Kết quả hồ sơ {code} chưa trả được đúng hẹn {_d(n.due_date)}."
                      " Cơ quan sẽ báo ngày hẹn mới. Xin lỗi vì sự chậm trễ.")

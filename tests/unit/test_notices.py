@@ -22,7 +22,8 @@ def notice(kind: str, **extra: Any) -> Notice:
 ALL = [notice("otp", otp="123456", expires="09:30 03/12/2026"), notice("picked_up", direction="pickup"),
        notice("delivered"), notice("delivered", direction="pickup"),
        notice("delivery_failed", reason_code="absent"), notice("late", due_date=date(2026, 12, 3)),
-       notice("late", due_date=date(2026, 12, 3), new_date=date(2026, 12, 10))]
+       notice("late", due_date=date(2026, 12, 3), new_date=date(2026, 12, 10)),
+       notice("late", due_date=date(2026, 12, 3), direction="pickup")]
 
 
 @pytest.mark.parametrize("n", ALL, ids=lambda n: f"{n.kind}-{n.direction}")
@@ -36,10 +37,11 @@ def test_texts_carry_the_code_and_nothing_personal(n: Notice) -> None:
 
 
 def test_each_kind_says_what_the_spec_asks() -> None:
-    otp, _, _, _, failed, late, rescheduled = (notices.text(n) for n in ALL)
+    otp, _, _, _, failed, late, rescheduled, pickup_late = (notices.text(n) for n in ALL)
     assert "123456" in otp and "/t/RA000000015VN" in otp
     assert "người nhận vắng nhà" in failed and "hẹn giao lại" in failed
     assert "03/12/2026" in late and "10/12/2026" in rescheduled
+    assert "Kết quả" in late and "Kết quả" not in pickup_late and "chuyển đến cơ quan" in pickup_late
     assert "123456" in notices.sms_text(ALL[0]) and "/t/RA000000015VN" in notices.sms_text(ALL[0])
     assert notices.without_secret(otp, ALL[0]).count("123456") == 0
 
