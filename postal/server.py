@@ -17,7 +17,7 @@ from postal.services.setup import prepare_database
 from postal.services.views import Clock
 from postal.settings import Settings
 from postal.store.database import connect, create_pool, resolve_dsn
-from postal.workers import HANDLERS, notify, outbox, overdue, webhooks
+from postal.workers import HANDLERS, notify, outbox, overdue, retention, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ async def _prepare(settings: Settings) -> str:
 async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
     tasks = [asyncio.create_task(outbox.run(app[pool_key], HANDLERS)),
              asyncio.create_task(webhooks.run(app[pool_key], app[settings_key])),
-             asyncio.create_task(overdue.run(app[pool_key], Clock(app[settings_key])))]
+             asyncio.create_task(overdue.run(app[pool_key], Clock(app[settings_key]))),
+             asyncio.create_task(retention.run(app[pool_key], Clock(app[settings_key])))]
     yield
     for task in tasks:
         task.cancel()
@@ -94,6 +95,7 @@ async def run_workers_forever(settings: Settings) -> None:
     try:
         async with notify.client_session(settings) as session:
             await asyncio.gather(outbox.run(pool, HANDLERS), notify.run(pool, settings, session),
-                                 webhooks.run(pool, settings), overdue.run(pool, Clock(settings)))
+                                 webhooks.run(pool, settings), overdue.run(pool, Clock(settings)),
+                                 retention.run(pool, Clock(settings)))
     finally:
         await pool.close()

@@ -5,7 +5,19 @@ from __future__ import annotations
 from aiohttp import web
 
 from postal import __version__
-from postal.api import calendar, labels, notifications, reports, scans, shipments, system, tracking, webhooks
+from postal.api import (
+    audit,
+    calendar,
+    citizens,
+    labels,
+    notifications,
+    reports,
+    scans,
+    shipments,
+    system,
+    tracking,
+    webhooks,
+)
 from postal.api.openapi import Operation, openapi_document
 from postal.edge.keys import openapi_key
 
@@ -22,6 +34,8 @@ OPERATIONS: list[Operation] = [
     *reports.OPERATIONS,
     *system.OPERATIONS,
     *notifications.OPERATIONS,
+    *audit.OPERATIONS,
+    *citizens.OPERATIONS,
 ]
 
 
