@@ -150,7 +150,8 @@ async def test_cli_export_and_audit_retention(client, world, db, settings, monke
     assert await _run(["audit", "export", "--from", "2020-13-01", "--to", "2020-01-02"]) == 2
     # records older than their own retention go, through the purge function only
     await db.execute("ALTER TABLE access_log DISABLE TRIGGER access_log_append_only")
-    await db.execute("UPDATE access_log SET at = now() - interval '800 days' WHERE id = (SELECT min(id) FROM access_log)")
+    await db.execute("UPDATE access_log SET at = now() - interval '800 days'"
+                     " WHERE id = (SELECT min(id) FROM access_log)")
     await db.execute("ALTER TABLE access_log ENABLE TRIGGER access_log_append_only")
     assert await _run(["purge"]) == 0
     assert "deleted 1 access record(s) older than 730 day(s)" in capsys.readouterr().out

@@ -16,6 +16,8 @@ from pypdf import PdfReader
 from postal.cli import main
 from postal.domain.signing import sign_code
 from postal.services import retention
+from postal.services.views import Clock
+from postal.workers import retention as worker
 from tests.integration import tracking_support as ts
 from tests.integration.privacy_support import sign_in
 
@@ -74,9 +76,9 @@ async def test_purge_leaves_no_trace_but_tracking_and_reports_work(client, world
             assert rows == []
             continue
         if table in ("notification_attempts", "webhook_deliveries"):
-            rows = await db.fetch(f"SELECT t.* FROM {table} t")  # noqa: S608 - our table names
+            rows = await db.fetch(f"SELECT t.* FROM {table} t")
         else:
-            rows = await db.fetch(f"SELECT t.* FROM {table} t WHERE {column} = $1", sid)  # noqa: S608
+            rows = await db.fetch(f"SELECT t.* FROM {table} t WHERE {column} = $1", sid)
         assert traces(json.dumps([dict(r) for r in rows], default=str, ensure_ascii=False)) == [], table
     row = await db.fetchrow("SELECT * FROM shipments WHERE id = $1", sid)
     assert row["citizen_name"] == ts.MASKED and row["citizen_phone"] == "" and row["citizen_id_number"] is None
@@ -186,3 +188,14 @@ async def test_events_stay_append_only_outside_the_purge(client, world, db):
         await db.execute("SELECT set_config('postal.purge', 'on', true)")
         with pytest.raises(asyncpg.RaiseError, match="append-only"):
             await db.execute("UPDATE shipment_events SET event = 'delivered'")
+
+
+async def test_worker_round_uses_the_settings(client, world, db, dsn, settings):
+    code = await _delivered(client, world, db)
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+    try:
+        assert await worker.run_once(pool, Clock(settings)) == (0, 0)  # 365 days by default
+        assert await worker.run_once(pool, Clock(settings.model_copy(update={"retention_days": 0}))) == (1, 0)
+    finally:
+        await pool.close()
+    assert await db.fetchval("SELECT purged_at IS NOT NULL FROM shipments WHERE tracking_code = $1", code)
