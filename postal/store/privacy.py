@@ -70,6 +70,12 @@ async def erase(con: asyncpg.Connection, ids: list[int], kept_names: list[str]) 
     await con.execute("SELECT set_config('postal.purge', '', true)")
 
 
+async def purged_for_share(con: asyncpg.Connection, shipment_id: int) -> bool:
+    """Whether the shipment is purged, holding a share lock so a purge cannot start until the caller commits."""
+    return bool(await con.fetchval("SELECT purged_at IS NOT NULL FROM shipments WHERE id = $1 FOR SHARE",
+                                   shipment_id))
+
+
 async def purged_count(con: asyncpg.Connection) -> int:
     """How many shipments have been purged, ever (the /metrics gauge)."""
     return int(await con.fetchval("SELECT count(*) FROM shipments WHERE purged_at IS NOT NULL"))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from postal.cli import main
@@ -90,6 +91,8 @@ async def test_purge_leaves_no_trace_but_tracking_and_reports_work(client, world
         resp = await client.get(f"/api/v1/shipments/{code}", headers=world.auth(who))
         data = await resp.json()
         assert traces(await resp.text()) == [] and data["citizen"]["name"] == ts.MASKED, who
+        assert data["purged_at"] is not None and data["citizen"]["phone"] == ""
+        assert data["citizen"]["address"]["line"] == "" and data["citizen"]["id_number"] is None
         assert [e["event"] for e in data["events"]] == ts.PATHS["delivered"]
     for q in (ts.NAME, ts.PHONE, "+84" + ts.PHONE[1:], ts.STREET):
         page = await (await client.get("/api/v1/shipments", params={"q": q}, headers=staff)).json()
@@ -199,3 +202,39 @@ async def test_worker_round_uses_the_settings(client, world, db, dsn, settings):
     finally:
         await pool.close()
     assert await db.fetchval("SELECT purged_at IS NOT NULL FROM shipments WHERE tracking_code = $1", code)
+
+
+async def test_late_writes_after_the_purge_carry_no_personal_data(client, world, db, dsn):
+    """An offline device syncing after an early purge: its event is stored blanked, its photo refused."""
+    from tests.integration.scan_helpers import delivery_proof, scan, scan_body, walk
+
+    resp = await client.post("/api/v1/shipments", json=ts.body(), headers=world.auth("staff1"))
+    code = (await resp.json())["tracking_code"]
+    await walk(client, world, code, ["picked_up", "out_for_delivery"], start=-120)
+    late = scan_body(code, "delivered", -119.5, proof=delivery_proof(value=ts.ID_NUMBER[-4:]),
+                     location={"lat": 21.3089, "lon": 105.6049})
+    await db.execute("UPDATE shipments SET status = 'returned', completed_at = now() WHERE tracking_code = $1", code)
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+    try:
+        assert await retention.purge_due(pool, datetime.now(UTC), 0) == 1
+    finally:
+        await pool.close()
+    resp = await scan(client, world, late)
+    assert resp.status == 201 and (await resp.json())["event"]["applied"] is False, await resp.text()
+    rows = await db.fetch("SELECT e.details::text AS d, e.lat FROM shipment_events e JOIN shipments s"
+                          " ON s.id = e.shipment_id WHERE s.tracking_code = $1", code)
+    assert all(traces(r["d"]) == [] and r["lat"] is None for r in rows)
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, "PNG")
+    resp = await client.post(f"/api/v1/scans/{late['client_event_id']}/attachment?kind=signature",
+                             data=out.getvalue(), headers={**world.auth("courier1"), "Content-Type": "image/png"})
+    assert resp.status == 409, await resp.text()
+    assert await db.fetchval("SELECT count(*) FROM scan_attachments") == 0
+
+
+async def test_the_scrub_trigger_names_the_domain_keys(db):
+    from postal.domain.privacy import ERASED_DETAIL_KEYS
+
+    source = await db.fetchval("SELECT prosrc FROM pg_proc WHERE proname = 'shipment_events_scrub_purged'")
+    listed = source.split("ARRAY[", 1)[1].split("]", 1)[0]
+    assert sorted(k.strip(" '") for k in listed.split(",")) == sorted(ERASED_DETAIL_KEYS)
