@@ -94,6 +94,9 @@ async def test_audit_api_by_role(client, world, db):
     by_user = await (await client.get("/api/v1/audit?user=staff1&from=2020-01-01&to=2099-12-31",
                                       headers=world.auth("admin"))).json()
     assert [i["tracking_code"] for i in by_user["items"]] == [mine]
+    for probe in (f"tracking_code={theirs}", "user=staff2"):  # staff cannot reach another agency's records
+        page = await (await client.get(f"/api/v1/audit?{probe}", headers=world.auth("staff1"))).json()
+        assert page["items"] == [], probe
     for who in ("courier1", "integ1"):
         assert (await client.get("/api/v1/audit", headers=world.auth(who))).status == 403
     assert (await client.get("/api/v1/audit")).status == 401
