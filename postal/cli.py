@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from postal import cli_privacy
 from postal import cli_selfservice as selfservice
 from postal.errors import MigrationError, PostalError
 from postal.settings import Settings, load_settings
@@ -240,6 +241,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply pending database migrations").set_defaults(run=cmd_migrate)
     _add_admin_parsers(sub)
     selfservice.add_parsers(sub)
+    cli_privacy.add_parsers(sub)
     notes = sub.add_parser("notifications", help="show the last messages sent to citizens (phones masked)")
     notes.add_argument("--limit", type=int, default=20, choices=range(1, 1001), metavar="N",
                        help="how many (1-1000, default 20)")

@@ -21,7 +21,7 @@ from postal.services.setup import prepare_database
 from postal.services.views import Clock
 from postal.settings import Settings
 from postal.store.database import connect, create_pool, resolve_dsn
-from postal.workers import HANDLERS, carriers, notify, outbox, overdue, webhooks, zalo
+from postal.workers import HANDLERS, carriers, notify, outbox, overdue, retention, webhooks, zalo
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,8 @@ async def _workers_ctx(app: web.Application) -> AsyncIterator[None]:
     tasks = [asyncio.create_task(outbox.run(app[pool_key], HANDLERS)),
              asyncio.create_task(webhooks.run(app[pool_key], app[settings_key])),
              asyncio.create_task(overdue.run(app[pool_key], Clock(app[settings_key]))),
-             asyncio.create_task(carriers.run(app[pool_key], app[settings_key]))]
+             asyncio.create_task(carriers.run(app[pool_key], app[settings_key])),
+             asyncio.create_task(retention.run(app[pool_key], Clock(app[settings_key])))]
     yield
     for task in tasks:
         task.cancel()
@@ -141,6 +142,7 @@ async def run_workers_forever(settings: Settings) -> None:
             await _until_stopped(asyncio.gather(
                 outbox.run(pool, HANDLERS), notify.run(pool, settings, session),
                 webhooks.run(pool, settings), overdue.run(pool, Clock(settings)),
-                zalo.run(pool, settings, session), carriers.run(pool, settings)))
+                zalo.run(pool, settings, session), carriers.run(pool, settings),
+                retention.run(pool, Clock(settings))))
     finally:
         await pool.close()

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     # /metrics: these networks, or a bearer token of an admin (or POSTAL_METRICS_TOKEN).
     metrics_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
     metrics_token: str = ""
+    # Personal data (SPEC §13): days a finished shipment keeps its personal fields, days an access record
+    # is kept, and how often the purge worker looks.
+    retention_days: int = Field(default=365, ge=0, le=36500)
+    audit_retention_days: int = Field(default=730, ge=1, le=36500)
+    retention_interval_seconds: float = Field(default=3600.0, ge=1, le=86400)
     _public_url_derived: bool = PrivateAttr(default=False)
     # Citizen notifications (SPEC §7): channels tried in order, each provider's settings.
     notify_channels: str = "log"

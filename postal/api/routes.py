@@ -6,8 +6,10 @@ from aiohttp import web
 
 from postal import __version__
 from postal.api import (
+    audit,
     calendar,
     carriers,
+    citizens,
     labels,
     notifications,
     payments,
@@ -38,6 +40,8 @@ OPERATIONS: list[Operation] = [
     *zalo.OPERATIONS,
     *payments.OPERATIONS,
     *carriers.OPERATIONS,
+    *audit.OPERATIONS,
+    *citizens.OPERATIONS,
 ]
 
 

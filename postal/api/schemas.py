@@ -99,6 +99,8 @@ class ShipmentOut(_Out):
     label_url: str
     created_at: str
     updated_at: str
+    purged_at: str | None = None
+    """When the retention purge erased the citizen's personal data (the name is then its mask)."""
     events: list[EventOut]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from postal.api import audit
 from postal.api.guards import require_metrics_access
 from postal.api.openapi import Operation
 from postal.api.schemas import Health, OpenAPIDocument
@@ -28,6 +29,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus metrics, for the monitoring network or an admin/metrics token only."""
     await require_metrics_access(request)
+    await audit.refresh_metrics(request.app)
     body = generate_latest(request.app[registry_key])
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

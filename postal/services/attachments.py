@@ -14,6 +14,7 @@ from postal.domain.access import Principal
 from postal.errors import Conflict, NotFound, PayloadTooLarge
 from postal.services.photos import sniff_image
 from postal.services.recording import RECORDERS
+from postal.store import privacy as privacy_store
 from postal.store import scans as store
 
 MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
@@ -35,10 +36,12 @@ async def attach(pool: asyncpg.Pool, principal: Principal, client_event_id: str,
     except ValueError:
         raise NotFound("Không tìm thấy lần quét này (client_event_id phải là UUID).") from None
     media_type = sniff_image(data)
-    async with pool.acquire() as con:
+    async with pool.acquire() as con, con.transaction():
         event = await store.event_by_client_id(con, client_event_id)
         if event is None or event["shipment_post_office"] != principal.post_office_code:
             raise NotFound("Không tìm thấy lần quét này ở bưu cục của bạn.")
+        if await privacy_store.purged_for_share(con, event["shipment_id"]):  # held against a concurrent purge
+            raise Conflict("Dữ liệu cá nhân của bưu gửi này đã được xoá theo thời hạn lưu trữ; không nhận thêm ảnh.")
         row, created = await store.add_attachment(con, store.NewAttachment(
             event_id=event["id"], kind=kind, media_type=media_type, sha256=hashlib.sha256(data).digest(),
             data=data, created_by=principal.user_id,

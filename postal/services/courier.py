@@ -14,8 +14,10 @@ from postal.domain.address import address_lines, province_name, ward_name
 from postal.domain.deadlines import is_overdue
 from postal.domain.handover import MAX_VERIFICATION_TRIES
 from postal.domain.lifecycle import Direction, ShipmentState, Status, allowed_events
+from postal.domain.privacy import Access
 from postal.domain.status_texts import event_text, status_text
 from postal.errors import InvalidInput, NotFound
+from postal.services import audit
 from postal.services.recording import RECORDERS, resolve_code
 from postal.services.views import Clock, shipment_view
 from postal.store import scans as store
@@ -58,8 +60,10 @@ async def courier_items(pool: asyncpg.Pool, principal: Principal, clock: Clock, 
     async with pool.acquire() as con:
         rows = await store.open_items(con, str(principal.post_office_code),
                                       MAX_SEARCHED_ITEMS if words else MAX_COURIER_ITEMS)
-    items = (_item_view(r, clock) for r in rows)
-    return [i for i in items if all(w in i["search"] for w in words)][:MAX_COURIER_ITEMS]
+        found = [(r["id"], v) for r, v in ((r, _item_view(r, clock)) for r in rows)
+                 if all(w in v["search"] for w in words)][:MAX_COURIER_ITEMS]
+        await audit.record(con, principal, [shipment_id for shipment_id, _ in found], Access.courier_list)
+    return [view for _, view in found]
 
 
 async def courier_item(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:
@@ -72,6 +76,7 @@ async def courier_item(pool: asyncpg.Pool, principal: Principal, code: str, cloc
     async with pool.acquire() as con:
         row = await shipments_store.get_by_code(con, code, scope_of(principal))
         events = await shipments_store.events_of(con, row["id"])
+        await audit.record(con, principal, [row["id"]], Access.courier_item)
     view = shipment_view(row, events, principal, clock)
     state = ShipmentState(Status(row["status"]), row["failed_attempts"])
     view["status_text"] = status_text(state.status, Direction(row["direction"]))

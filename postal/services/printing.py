@@ -40,9 +40,10 @@ from labels.fonts import ensure_fonts
 from postal.domain import codes
 from postal.domain.access import Principal, Role, scope_of
 from postal.domain.address import address_lines, province_name, ward_name
+from postal.domain.privacy import PRINT_ACCESS
 from postal.domain.signing import qr_payload
 from postal.errors import Conflict, InvalidInput, NotFound
-from postal.services import payments
+from postal.services import audit, payments
 from postal.services.code_lists import MAX_LISTED, Code, Refusals, check_found, lookup_codes, unique_codes
 from postal.services.views import Clock
 from postal.store import printing as store
@@ -162,9 +163,10 @@ async def _one(pool: asyncpg.Pool, principal: Principal, code: str) -> asyncpg.R
 
 
 async def log_prints(pool: asyncpg.Pool, principal: Principal, ids: list[int], document: str) -> None:
-    """One ``print_log`` row per shipment for a document served (after it was rendered)."""
+    """One ``print_log`` row per shipment for a document served (after it was rendered), and its access record."""
     async with pool.acquire() as con:
         await store.record_prints(con, ids, document, principal.user_id)
+        await audit.record(con, principal, ids, PRINT_ACCESS.get(document, document))
 
 
 def local_now(clock: Clock) -> datetime:

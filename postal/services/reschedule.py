@@ -30,7 +30,9 @@ from postal.domain.access import Principal, Role, scope_of
 from postal.domain.address import province_name
 from postal.domain.deadlines import check_new_due_date
 from postal.domain.lifecycle import Note, ShipmentState, Status, check_note
+from postal.domain.privacy import Access
 from postal.errors import Conflict, InvalidInput, NotFound
+from postal.services import audit
 from postal.services.printing import PRINTERS, Pdf
 from postal.services.views import Clock, shipment_view
 from postal.store import printing as printing_store
@@ -97,6 +99,7 @@ async def reschedule(
         await store.set_due_date(con, row["id"], cmd.new_date)
         row = await store.get_by_id(con, row["id"])
         await store.add_outbox(con, LATE_TOPIC, row["id"], late_payload(row, cmd.new_date, "rescheduled"))
+        await audit.record(con, principal, [row["id"]], Access.update)
         return shipment_view(row, await store.events_of(con, row["id"]), principal, clock)
 
 
@@ -136,4 +139,5 @@ async def apology_pdf(pool: asyncpg.Pool, principal: Principal, code: str, clock
     data = await asyncio.to_thread(labels.render_apology_letter, _letter(row, event, clock))
     async with pool.acquire() as con:
         await printing_store.record_prints(con, [row["id"]], "apology", principal.user_id)
+        await audit.record(con, principal, [row["id"]], Access.apology)
     return Pdf(f"xin-loi-{code}.pdf", data)

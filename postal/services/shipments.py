@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from postal.domain import codes
 from postal.domain.access import Principal, Role, scope_of
 from postal.domain.lifecycle import Event, ShipmentState, Status, apply
+from postal.domain.privacy import Access
 from postal.errors import BadRequest, FieldError, InvalidInput, NotFound
+from postal.services import audit
 from postal.services.carriers import carrier_info
 from postal.services.views import Clock, outbox_payload, shipment_view
 from postal.store import shipments as store
@@ -29,11 +31,13 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
 
 
-async def get_shipment(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:
-    """One shipment with its timeline, if the principal may see it."""
+async def get_shipment(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock,
+                       access: Access = Access.detail) -> dict[str, Any]:
+    """One shipment with its timeline, if the principal may see it (the read is written to the access log)."""
     code = _code_or_404(code)
     async with pool.acquire() as con:
         row = await store.get_by_code(con, code, scope_of(principal))
+        await audit.record(con, principal, [row["id"]], access)
         view = shipment_view(row, await store.events_of(con, row["id"]), principal, clock)
         view["carrier"] = await carrier_info(con, row["id"])  # SPEC §9: the operator's order, for staff
         return view
@@ -91,8 +95,9 @@ def _search_terms(q: str | None) -> dict[str, Any]:
     return terms
 
 
-async def list_shipments(pool: asyncpg.Pool, principal: Principal, query: ListQuery, clock: Clock) -> dict[str, Any]:
-    """A page of shipments, newest first, with ``next_cursor`` when more remain."""
+async def list_shipments(pool: asyncpg.Pool, principal: Principal, query: ListQuery, clock: Clock,
+                         access: Access = Access.list) -> dict[str, Any]:
+    """A page of shipments, newest first, with ``next_cursor`` when more remain (access-logged, one INSERT)."""
     principal.require(*LISTERS)
     f = store.ListFilter(
         status=query.status.value if query.status else None,
@@ -108,6 +113,7 @@ async def list_shipments(pool: asyncpg.Pool, principal: Principal, query: ListQu
         rows = await store.list_shipments(con, scope_of(principal), f)
         page = rows[: query.limit]
         events = await store.events_of_many(con, [r["id"] for r in page])
+        await audit.record(con, principal, [r["id"] for r in page], access)
     items = [shipment_view(r, events[r["id"]], principal, clock) for r in page]
     next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > query.limit else None
     return {"items": items, "next_cursor": next_cursor}
@@ -150,6 +156,7 @@ async def _staff_order(
         previous = row["status"]
         row = await store.get_by_id(con, row["id"])
         await store.add_outbox(con, "shipment.status_changed", row["id"], outbox_payload(row, stored, previous))
+        await audit.record(con, principal, [row["id"]], Access.update)
         return shipment_view(row, await store.events_of(con, row["id"]), principal, clock)
 
 
@@ -164,5 +171,6 @@ async def reset_verification(pool: asyncpg.Pool, principal: Principal, code: str
             "tracking_code": code, "agency_code": row["agency_code"], "failures": had,
             "by_user_id": principal.user_id, "at": clock.now().isoformat(),
         })
+        await audit.record(con, principal, [row["id"]], Access.update)
         row = await store.get_by_id(con, row["id"])
         return shipment_view(row, await store.events_of(con, row["id"]), principal, clock)

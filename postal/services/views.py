@@ -109,6 +109,7 @@ def shipment_view(
         "label_url": f"/api/v1/shipments/{code}/label.pdf",
         "created_at": clock.local(row["created_at"]),
         "updated_at": clock.local(row["updated_at"]),
+        "purged_at": clock.local(row["purged_at"]) if row.get("purged_at") else None,
         "events": [event_view(e, clock) for e in events],
     }
 

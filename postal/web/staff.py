@@ -27,6 +27,7 @@ from postal.domain.access import Principal, Role
 from postal.domain.address import provinces, wards_of
 from postal.domain.lifecycle import Status
 from postal.domain.messages import order_key, sentence
+from postal.domain.privacy import Access
 from postal.edge.headers import PRIVATE_HEADERS
 from postal.edge.keys import clock_key, pool_key
 from postal.edge.session import check_csrf
@@ -115,7 +116,7 @@ async def home(request: web.Request) -> web.Response:
     principal, csrf = await _staff(request)
     query = _list_query(request)
     pool = request.app[pool_key]
-    page = await shipments.list_shipments(pool, principal, query, _clock(request))
+    page = await shipments.list_shipments(pool, principal, query, _clock(request), Access.staff_list)
     defaults = await console.form_defaults(pool, principal)
     return _render(request, "staff_list.html", {
         "principal": principal, "csrf": csrf, "items": page["items"], "query": query,
@@ -250,7 +251,7 @@ async def detail(request: web.Request, error: PostalError | None = None) -> web.
     """One shipment: facts, timeline, print history, print links and the cancel button."""
     principal, csrf = await _staff(request)
     pool, clock, code = request.app[pool_key], _clock(request), request.match_info["code"]
-    shipment = await shipments.get_shipment(pool, principal, code, clock)
+    shipment = await shipments.get_shipment(pool, principal, code, clock, Access.staff_detail)
     history = await printing.print_history(pool, principal, shipment["tracking_code"], clock)
     messages = await notifications.shipment_log(pool, principal, shipment["tracking_code"], clock)
     return _render(request, "staff_detail.html", {
