@@ -67,6 +67,10 @@ async def erase(con: asyncpg.Connection, ids: list[int], kept_names: list[str]) 
     await con.execute("UPDATE outbox SET payload = payload - 'otp' WHERE shipment_id = ANY($1::bigint[])"
                       " AND payload ? 'otp'", ids)
     await con.execute("DELETE FROM idempotency_keys WHERE shipment_id = ANY($1::bigint[])", ids)
+    # A Zalo user following a shipment links a person to it; their sent replies may hold the masked name.
+    await con.execute("DELETE FROM zalo_subscriptions WHERE shipment_id = ANY($1::bigint[])", ids)
+    await con.execute("DELETE FROM zalo_messages m USING shipments s WHERE s.id = ANY($1::bigint[])"
+                      " AND m.link_code = s.tracking_code AND m.status <> 'pending'", ids)
     await con.execute("SELECT set_config('postal.purge', '', true)")
 
 

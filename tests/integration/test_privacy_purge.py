@@ -59,6 +59,8 @@ async def test_purge_leaves_no_trace_but_tracking_and_reports_work(client, world
     code = await _delivered(client, world, db)
     open_one = (await ts.create(client, world))["tracking_code"]  # same citizen, still open: untouched
     staff = world.auth("staff1")
+    await db.execute("INSERT INTO zalo_subscriptions (user_id, shipment_id) SELECT 'zalo-user-1', id FROM shipments"
+                     " WHERE tracking_code = $1", code)
     sla_before = await (await client.get(_sla_url(), headers=staff)).json()
     track_before = await (await client.get(f"/api/v1/track/{code}")).json()
 
@@ -85,6 +87,7 @@ async def test_purge_leaves_no_trace_but_tracking_and_reports_work(client, world
     assert row["citizen_name"] == ts.MASKED and row["citizen_phone"] == "" and row["citizen_id_number"] is None
     assert row["purged_at"] is not None and row["status"] == "delivered" and row["ward_code"] == "08707"
     assert await db.fetchval("SELECT citizen_name FROM shipments WHERE tracking_code = $1", open_one) == ts.NAME
+    assert await db.fetchval("SELECT count(*) FROM zalo_subscriptions WHERE shipment_id = $1", sid) == 0
 
     # the API, as staff and admin
     for who in ("staff1", "admin"):
