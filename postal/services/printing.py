@@ -48,7 +48,7 @@ from postal.store import printing as store
 from postal.store import shipments as shipments_store
 
 MAX_BATCH = MAX_LISTED
-Format = Literal["a6", "a4"]
+Format = Literal["a6", "a4", "100x150"]
 PRINTERS = (Role.staff, Role.integration, Role.admin)
 
 
@@ -57,7 +57,8 @@ class _In(BaseModel):
 
 
 class LabelQuery(_In):
-    """Query of ``GET /shipments/{code}/label.pdf``: ``a6`` (one slip per page) or ``a4`` (first quarter)."""
+    """Query of ``GET /shipments/{code}/label.pdf``: ``a6`` (one slip per page), ``a4`` (first quarter)
+    or ``100x150`` (a thermal label)."""
 
     format: Format = "a6"
 
@@ -160,10 +161,11 @@ async def _one(pool: asyncpg.Pool, principal: Principal, code: str) -> asyncpg.R
     return found[code]
 
 
-async def log_prints(pool: asyncpg.Pool, principal: Principal, ids: list[int], document: str) -> None:
-    """One ``print_log`` row per shipment for a document served (after it was rendered)."""
+async def log_prints(pool: asyncpg.Pool, principal: Principal, ids: list[int], document: str,
+                     fmt: str | None = None) -> None:
+    """One ``print_log`` row per shipment for a document served (after it was rendered), with its paper format."""
     async with pool.acquire() as con:
-        await store.record_prints(con, ids, document, principal.user_id)
+        await store.record_prints(con, ids, document, principal.user_id, fmt)
 
 
 def local_now(clock: Clock) -> datetime:
@@ -183,8 +185,8 @@ async def label_pdf(pool: asyncpg.Pool, principal: Principal, code: str, fmt: Fo
         raise Conflict(f"Bưu gửi {row['tracking_code']} đã huỷ; không in nhãn.")
     slip = to_slip(row, clock, local_now(clock))
     data = await asyncio.to_thread(labels.render_slips, [slip], fmt)
-    await log_prints(pool, principal, [row["id"]], "label")
-    return Pdf(f"{row['tracking_code']}.pdf", data)
+    await log_prints(pool, principal, [row["id"]], "label", fmt)
+    return Pdf(f"phieu-gui-{row['tracking_code']}-{fmt}.pdf", data)
 
 
 async def labels_pdf(pool: asyncpg.Pool, principal: Principal, batch: LabelBatch, clock: Clock) -> Pdf:
@@ -200,8 +202,8 @@ async def labels_pdf(pool: asyncpg.Pool, principal: Principal, batch: LabelBatch
     now = local_now(clock)
     rows = [found[code] for _, code in wanted]
     data = await asyncio.to_thread(labels.render_slips, [to_slip(r, clock, now) for r in rows], batch.format)
-    await log_prints(pool, principal, [r["id"] for r in rows], "labels")
-    return Pdf(f"nhan-{now:%Y%m%d-%H%M}-{len(rows)}.pdf", data)
+    await log_prints(pool, principal, [r["id"] for r in rows], "labels", batch.format)
+    return Pdf(f"phieu-gui-{len(rows)}-buu-gui-{batch.format}-{now:%Y%m%d-%H%M}.pdf", data)
 
 
 async def pickup_slip_pdf(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> Pdf:
@@ -214,7 +216,7 @@ async def pickup_slip_pdf(pool: asyncpg.Pool, principal: Principal, code: str, c
     slip = labels.PickupSlip(to_slip(row, clock, local_now(clock)), _documents(row))
     data = await asyncio.to_thread(labels.render_pickup_slip, slip)
     await log_prints(pool, principal, [row["id"]], "pickup_slip")
-    return Pdf(f"phieu-gui-{row['tracking_code']}.pdf", data)
+    return Pdf(f"phieu-gui-ho-so-{row['tracking_code']}.pdf", data)
 
 
 async def print_history(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:
@@ -225,6 +227,7 @@ async def print_history(pool: asyncpg.Pool, principal: Principal, code: str, clo
         row = await shipments_store.get_by_code(con, code, scope_of(principal))
         prints = await store.prints_of(con, row["id"])
     return {"tracking_code": code, "items": [
-        {"document": p["document"], "printed_at": clock.local(p["printed_at"]), "username": p["username"]}
+        {"document": p["document"], "format": p["format"], "printed_at": clock.local(p["printed_at"]),
+         "username": p["username"]}
         for p in prints
     ]}

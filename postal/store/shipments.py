@@ -162,12 +162,13 @@ async def events_of_many(con: asyncpg.Connection, ids: list[int]) -> dict[int, l
 
 @dataclass(frozen=True)
 class ListFilter:
-    """Filters of ``GET /shipments``; ``q`` is matched against code, dossier code, name and phone."""
+    """Filters of ``GET /shipments``; ``words`` (folded, LIKE-escaped) must all occur in ``search_text``
+    (name, phone, code, dossier code, street line: migration 016), or ``code``/``phone`` match exactly."""
 
     status: str | None = None
     direction: str | None = None
     code: str | None = None
-    text: str | None = None
+    words: tuple[str, ...] = ()
     phone: str | None = None
     overdue: bool | None = None
     today: date | None = None
@@ -200,9 +201,9 @@ def _search_sql(f: ListFilter, param: Any) -> str:
         ors.append(f"s.tracking_code = {param(f.code)}")
     if f.phone:
         ors.append(f"s.citizen_phone = {param(f.phone)}")
-    if f.text:
-        like = param("%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-        ors.append(f"s.dossier_code ILIKE {like} OR s.citizen_name ILIKE {like}")
+    if f.words:
+        # One LIKE per word: the trigram index (where pg_trgm exists) answers each, intersected.
+        ors.append("(" + " AND ".join(f"s.search_text LIKE {param('%' + w + '%')}" for w in f.words) + ")")
     return f" AND ({' OR '.join(ors)})" if ors else ""
 
 

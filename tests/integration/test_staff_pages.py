@@ -195,7 +195,7 @@ async def test_print_many_downloads_one_pdf(client, world, db):
     resp = await client.post("/staff/print", data=[("csrf_token", csrf), ("format", "a4"),
                                                    *(("codes", c) for c in codes)])
     assert resp.status == 200 and resp.content_type == "application/pdf"
-    assert resp.headers["Content-Disposition"].startswith('attachment; filename="nhan-')
+    assert resp.headers["Content-Disposition"].startswith('attachment; filename="phieu-gui-')
     pages = PdfReader(io.BytesIO(await resp.read())).pages
     assert len(pages) == 2 and codes[4] in pages[1].extract_text()
     assert await db.fetchval("SELECT count(*) FROM print_log WHERE document = 'labels'") == 5
