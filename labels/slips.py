@@ -33,7 +33,8 @@ def render_slips_with(slips: Sequence[Slip], layout: str, qr: QRPainter) -> byte
         raise ValueError("no slips to render")
     out = io.BytesIO()
     canvas = Canvas(
-        out, pagesize={"a6": A6, "a4": A4}.get(layout, THERMAL), pageCompression=1, invariant=1, initialFontName=ensure_fonts()[0]
+        out, pagesize={"a6": A6, "a4": A4}.get(layout, THERMAL), pageCompression=1, invariant=1,
+        initialFontName=ensure_fonts()[0],
     )
     canvas.setTitle("Nhãn bưu gửi hồ sơ")
     painter = SlipPainter(canvas, qr)

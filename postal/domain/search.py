@@ -38,7 +38,8 @@ def fold_table() -> tuple[str, str]:
     for cp in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
         ch = chr(cp)
         base = unicodedata.normalize("NFD", ch)
-        if len(base) > 1 and base[0].isascii() and base[0].isalpha() and all(unicodedata.combining(c) for c in base[1:]):
+        marks_only = all(unicodedata.combining(c) for c in base[1:])
+        if len(base) > 1 and base[0].isascii() and base[0].isalpha() and marks_only:
             src.append(ch)
             dst.append(base[0].lower())
     marks = [chr(cp) for cp in range(0x300, 0x370) if unicodedata.combining(chr(cp))]

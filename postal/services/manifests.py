@@ -218,3 +218,11 @@ async def void_manifest(pool: asyncpg.Pool, principal: Principal, manifest_id: s
                            f"{'…' if len(taken) > 5 else ''}.")
         await manifest_store.insert_void(con, manifest_id, reason, principal.user_id)
         return await _manifest_view(con, manifest_id, scope_of(principal), clock)
+
+
+async def live_manifests(pool: asyncpg.Pool, shipment_ids: list[int]) -> dict[int, str]:
+    """shipment id → the live (not voided) manifest listing it, for the staff list's marks."""
+    if not shipment_ids:
+        return {}
+    async with pool.acquire() as con:
+        return await manifest_store.memberships(con, shipment_ids)
