@@ -34,6 +34,10 @@ class Slip:
     post_office_name: str
     printed_at: datetime
     note: str = ""
+    fee_payer: str = "citizen"
+    """Who pays the postage: ``citizen`` or ``agency``."""
+    fee_exemption: str = "none"
+    """Postage exemption: ``none``, ``half`` (50 %) or ``full``."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class ManifestItem:
     ward: str
     direction: str = "delivery"
     cod_amount: int = 0
+    fee_payer: str = "citizen"
+    fee_exemption: str = "none"
 
 
 @dataclass(frozen=True)

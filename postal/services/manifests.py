@@ -151,7 +151,8 @@ async def manifest_pdf(pool: asyncpg.Pool, principal: Principal, manifest_id: st
         manifest_id=header["id"], agency_name=header["agency_name"], post_office_name=header["post_office_name"],
         created_at=header["created_at"].astimezone(clock.settings.tz),
         items=tuple(labels.ManifestItem(i["tracking_code"], i["dossier_code"], i["citizen_name"],
-                                        ward_name(i["ward_code"]), i["direction"], i["cod_amount"]) for i in items),
+                                        ward_name(i["ward_code"]), i["direction"], i["cod_amount"],
+                                        i["fee_payer"], i["fee_exemption"]) for i in items),
         created_by=header["created_by_username"],
     )
     data = await asyncio.to_thread(labels.render_manifest, manifest)

@@ -128,6 +128,8 @@ def to_slip(row: asyncpg.Record, clock: Clock, printed_at: datetime) -> labels.S
         post_office_name=row["post_office_name"],
         printed_at=printed_at,
         note=row["note"],
+        fee_payer=row["fee_payer"],
+        fee_exemption=row["fee_exemption"],
     )
 
 

@@ -92,7 +92,7 @@ async def items_of(con: asyncpg.Connection, manifest_id: str) -> list[asyncpg.Re
     """The shipments of a manifest in their listed order."""
     return await con.fetch(
         "SELECT s.id, s.tracking_code, s.dossier_code, s.citizen_name, s.ward_code, s.status, s.direction,"
-        " s.cod_amount"
+        " s.cod_amount, s.fee_payer, s.fee_exemption"
         " FROM manifest_items i JOIN shipments s ON s.id = i.shipment_id"
         " WHERE i.manifest_id = $1 ORDER BY i.position",
         manifest_id,

@@ -24,6 +24,7 @@ from multidict import MultiMapping
 from pydantic import ValidationError
 
 from postal.domain.access import Principal, Role
+from postal.domain import search
 from postal.domain.address import provinces, wards_of
 from postal.domain.lifecycle import Status
 from postal.domain.messages import order_key, sentence
@@ -159,6 +160,15 @@ def _field(form: MultiMapping[Any], name: str) -> str:
     return str(form.get(name, "")).strip()
 
 
+def _iso_date(text: str) -> str:
+    """``dd/mm/yyyy`` as typed on the form → ``yyyy-mm-dd``; anything else unchanged (the service names it)."""
+    day, _, rest = text.partition("/")
+    month, _, year = rest.partition("/")
+    if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return text
+
+
 def _create_body(form: MultiMapping[Any]) -> dict[str, Any]:
     """The form's flat fields as the nested body of ``POST /shipments``."""
     ward = _field(form, "ward_code_manual") or _field(form, "citizen.address.ward_code")
@@ -167,7 +177,7 @@ def _create_body(form: MultiMapping[Any]) -> dict[str, Any]:
         "dossier": {
             "code": _field(form, "dossier.code"), "procedure_code": _field(form, "dossier.procedure_code"),
             "procedure_name": _field(form, "dossier.procedure_name"),
-            "appointment_date": _field(form, "dossier.appointment_date") or None,
+            "appointment_date": _iso_date(_field(form, "dossier.appointment_date")) or None,
             "documents": _documents(form),
         },
         "citizen": {
@@ -251,6 +261,14 @@ async def wards(request: web.Request) -> web.Response:
     province = request.query.get("province", "")
     items = [{"code": code, "name": name} for code, name in wards_of(province)]
     return web.json_response({"province_code": province, "wards": items},
+                             headers={"Cache-Control": "private, max-age=3600"})
+
+
+async def ward_search(request: web.Request) -> web.Response:
+    """Up to 20 wards of the whole country matching ``q`` (accent-insensitive words or a code prefix)."""
+    await _staff(request)
+    q = request.query.get("q", "")[:80]
+    return web.json_response({"q": q, "wards": search.search_wards(q)},
                              headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -387,6 +405,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/staff/new", new_form)
     app.router.add_post("/staff/new", new_submit)
     app.router.add_get("/staff/wards", wards)
+    app.router.add_get("/staff/wards/search", ward_search)
     app.router.add_get("/staff/shipments/{code}", detail)
     app.router.add_post("/staff/shipments/{code}/cancel", cancel)
     app.router.add_post("/staff/shipments/{code}/otp/resend", resend_otp)

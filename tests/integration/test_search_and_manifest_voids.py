@@ -135,3 +135,22 @@ async def test_thermal_label_and_print_history_format(client, world):
                              headers=world.auth("staff1"))).status == 422
     history = await (await client.get(f"/api/v1/shipments/{code}/prints", headers=world.auth("staff1"))).json()
     assert [(p["document"], p["format"]) for p in history["items"]] == [("label", "100x150"), ("labels", "100x150")]
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+async def test_fee_payer_and_exemption_on_every_document(client, world):
+    code = await create_shipment(client, world, direction="pickup", fee_payer="agency", fee_exemption="full")
+    plain = await create_shipment(client, world, fee_exemption="half")
+    auth = world.auth("staff1")
+    slip = _pdf_text(await (await client.get(f"/api/v1/shipments/{code}/label.pdf", headers=auth)).read())
+    assert "Cước: cơ quan trả, miễn cước" in slip
+    assert "Cước: công dân trả, giảm 50 %" in _pdf_text(
+        await (await client.get(f"/api/v1/shipments/{plain}/label.pdf?format=100x150", headers=auth)).read())
+    pickup = _pdf_text(await (await client.get(f"/api/v1/shipments/{code}/pickup-slip.pdf", headers=auth)).read())
+    assert "cơ quan trả, miễn cước" in pickup
+    m = await (await _manifest(client, world, [code, plain])).json()
+    sheet = " ".join(_pdf_text(await (await client.get(m["pdf_url"], headers=auth)).read()).split())
+    assert "CQ trả · miễn" in sheet and "CD trả · giảm 50 %" in sheet

@@ -154,3 +154,34 @@ async def test_page_sizes_and_filters_in_the_url(client, world):
     assert '<option value="50" selected>' in html
     resp = await client.get("/staff?limit=20&q=nguyen")
     assert resp.status == 200
+
+
+async def test_fee_payer_and_exemption_on_the_detail_page(client, world):
+    code = await create_shipment(client, world, fee_payer="agency", fee_exemption="full")
+    await login(client)
+    html = await (await client.get(f"/staff/shipments/{code}")).text()
+    assert re.search(r'id="fee">Cơ quan trả cước · Miễn cước<', html)
+
+
+async def test_create_form_dates_in_day_month_year_and_ward_search(client, world):
+    from tests.integration.test_staff_pages import FORM
+
+    csrf = await login(client)
+    html = await (await client.get("/staff/new")).text()
+    assert 'placeholder="dd/mm/yyyy"' in html and 'id="ward-search-box" hidden' in html
+    resp = await post_form(client, "/staff/new", {**FORM, "dossier.appointment_date": "03/12/2026"}, csrf)
+    assert resp.status == 303, await resp.text()
+    code = resp.headers["Location"].split("/")[-1].split("?")[0]
+    shipment = await (await client.get(f"/api/v1/shipments/{code}", headers=world.auth("staff1"))).json()
+    assert shipment["dossier"]["appointment_date"] == "2026-12-03"
+    html = await (await client.get(f"/staff/shipments/{code}")).text()
+    assert "03/12/2026" in html
+    resp = await post_form(client, "/staff/new", {**FORM, "dossier.appointment_date": "32/13/2026"}, csrf)
+    assert resp.status == 422 and 'id="err-dossier-appointment_date"' in await resp.text()
+
+    found = await (await client.get("/staff/wards/search?q=vinh yen")).json()
+    assert found["wards"][0] == {"code": "08707", "name": "Phường Vĩnh Yên", "province_code": "25",
+                                 "province_name": "Phú Thọ"}
+    assert (await (await client.get("/staff/wards/search?q=8707")).json())["wards"][0]["code"] == "08707"
+    assert (await (await client.get("/staff/wards/search?q=")).json())["wards"] == []
+    assert len((await (await client.get("/staff/wards/search?q=xa")).json())["wards"]) == 20
