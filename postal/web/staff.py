@@ -23,8 +23,8 @@ from aiohttp import web
 from multidict import MultiMapping
 from pydantic import ValidationError
 
-from postal.domain.access import Principal, Role
 from postal.domain import search
+from postal.domain.access import Principal, Role
 from postal.domain.address import provinces, wards_of
 from postal.domain.lifecycle import Status
 from postal.domain.messages import order_key, sentence
