@@ -154,3 +154,23 @@ async def test_fee_payer_and_exemption_on_every_document(client, world):
     m = await (await _manifest(client, world, [code, plain])).json()
     sheet = " ".join(_pdf_text(await (await client.get(m["pdf_url"], headers=auth)).read()).split())
     assert "CQ trả · miễn" in sheet and "CD trả · giảm 50 %" in sheet
+
+
+async def test_search_pages_through_the_recent_window_and_beyond(client, world):
+    codes = [await create_shipment(client, world) for _ in range(5)]
+    await create_shipment(client, world, **{"citizen.name": "Lê Văn Tám", "citizen.address.line": "Thôn 7"})
+    seen, cursor = [], None
+    while True:
+        params = {"q": "hùng vương 12", "limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = await (await client.get("/api/v1/shipments", params=params, headers=world.auth("staff1"))).json()
+        seen += [s["tracking_code"] for s in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(codes))  # newest first, each once, the 2-letter word "12" included
+    assert await _codes(client, world, "tam 7") == {await _last_code(client, world)}
+
+
+async def _last_code(client, world):
+    page = await (await client.get("/api/v1/shipments?limit=1", headers=world.auth("staff1"))).json()
+    return page["items"][0]["tracking_code"]
