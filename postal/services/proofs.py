@@ -48,8 +48,8 @@ async def handover_proofs(pool: asyncpg.Pool, principal: Principal, code: str, c
     proofs = []
     for e in events:
         details = e["details"] or {}
-        if e["event"] not in _PROOF_EVENTS and e["id"] not in by_event:
-            continue
+        if e["id"] not in by_event and (e["event"] not in _PROOF_EVENTS or not details.get("recipient_name")):
+            continue  # a handover without a recorded proof (e.g. the courier's own pickup of a delivery)
         proofs.append({
             "event": e["event"], "occurred_at": clock.local(e["occurred_at"]), "applied": e["applied"],
             "recipient_name": details.get("recipient_name"), "relationship": details.get("relationship"),
