@@ -165,7 +165,7 @@ OPERATIONS: list[Operation] = [
     Operation("POST", "/manifests", create_manifest, "Lập bảng kê giao nhận cho bưu cục", {201: ManifestOut},
               body=manifests.ManifestIn, errors=(400, 401, 403, 404, 409, 422), tags=_TAGS),
     Operation("GET", "/manifests", list_manifests, "Các bảng kê, mới nhất trước", {200: ManifestList},
-              query=ManifestListQuery, errors=(400, 401, 403), tags=_TAGS),
+              query=ManifestListQuery, errors=(400, 401, 403, 422), tags=_TAGS),
     Operation("POST", "/manifests/{manifest_id}/void", void_manifest,
               "Huỷ một bảng kê lập nhầm (khi bưu tá chưa nhận); các bưu gửi được lập bảng kê lại",
               {200: ManifestOut}, body=manifests.VoidIn, errors=(400, 401, 403, 404, 409, 422), tags=_TAGS),
