@@ -14,9 +14,9 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from labels.docs import OneLine, build, code_line, esc, grid, markup, p, signatures, table
 from labels.model import DIRECTIONS, Manifest
-from labels.text import format_datetime, format_vnd
+from labels.text import fee_short, format_datetime, format_vnd
 
-COLUMNS = ("STT", "Mã bưu gửi", "Mã hồ sơ", "Chiều", "Người dân", "Phường/xã", "Thu hộ (COD)")
+COLUMNS = ("STT", "Mã bưu gửi", "Mã hồ sơ", "Chiều / cước", "Người dân", "Phường/xã", "Thu hộ (COD)")
 WIDTHS = (11 * mm, 33 * mm, 72 * mm, 21 * mm, 51 * mm, 43 * mm, 30 * mm)
 DIRECTION_TEXT = {"pickup": "Thu gom", "delivery": "Phát trả"}
 PAGE = landscape(A4)
@@ -75,7 +75,8 @@ def _rows(m: Manifest) -> list[list[object]]:
                 p(str(i), "center"),
                 code_line(item.tracking_code, 9.5, bold=False),
                 code_line(item.dossier_code, 9.5, bold=False),
-                p(DIRECTION_TEXT[item.direction], "cell"),
+                markup(f"{DIRECTION_TEXT[item.direction]}<br/>"
+                       f"<font size=\"7.5\">{esc(fee_short(item.fee_payer, item.fee_exemption))}</font>", "cell"),
                 p(item.citizen, "cell"),
                 p(item.ward, "cell"),
                 OneLine([(format_vnd(item.cod_amount), False)], 9.5, "right"),

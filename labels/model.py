@@ -35,6 +35,10 @@ class Slip:
     printed_at: datetime
     note: str = ""
     payment_qr: str | None = None  # a VietQR payload when the citizen has an amount to pay
+    fee_payer: str = "citizen"
+    """Who pays the postage: ``citizen`` or ``agency``."""
+    fee_exemption: str = "none"
+    """Postage exemption: ``none``, ``half`` (50 %) or ``full``."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class ManifestItem:
     ward: str
     direction: str = "delivery"
     cod_amount: int = 0
+    fee_payer: str = "citizen"
+    fee_exemption: str = "none"
 
 
 @dataclass(frozen=True)

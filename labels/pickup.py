@@ -8,7 +8,7 @@ from reportlab.platypus import Flowable, Spacer
 from labels.docs import Codes, build, code_line, esc, grid, long_date, markup, signatures
 from labels.docs import p as para
 from labels.model import DOCUMENT_KINDS, PickupSlip
-from labels.text import format_date, format_datetime, format_vnd, nfc
+from labels.text import fee_text, format_date, format_datetime, format_vnd, nfc
 
 DOC_COLUMNS = ("STT", "Tên giấy tờ", "Bản chính", "Bản sao", "Số lượng")
 DOC_WIDTHS = (12 * mm, 96 * mm, 22 * mm, 22 * mm, 22 * mm)
@@ -57,6 +57,7 @@ def _info_rows(ps: PickupSlip) -> list[list[object]]:
         ("Mã hồ sơ", code_line(s.dossier_code, 10)),
         ("Ngày hẹn trả", para(format_date(s.appointment_date) or "—", "cell")),
         ("Thu hộ (COD)", para(format_vnd(s.cod_amount), "cell", bold=True)),
+        ("Cước", para(fee_text(s.fee_payer, s.fee_exemption).removeprefix("Cước: "), "cell")),
         ("Bưu cục", para(s.post_office_name, "cell")),
         ("Thời gian nhận", para(format_datetime(s.printed_at), "cell")),
     ]

@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 
 from labels.fonts import ensure_fonts
 from labels.model import DIRECTIONS, Slip
-from labels.text import Line, Para, fit, fit_line, format_date, format_datetime, format_vnd, nfc
+from labels.text import Line, Para, fee_text, fit, fit_line, format_date, format_datetime, format_vnd, nfc
 
 SLIP_W_MM, SLIP_H_MM = 105.0, 148.0
 PAD_X_MM, PAD_Y_MM = 1.0, 0.5  # inner padding of a text cell
@@ -186,7 +186,7 @@ def _values(slip: Slip) -> dict[str, str]:
         "cod_amount": cod,
         "agency_name": nfc(slip.agency_name),
         "post_office_name": nfc(slip.post_office_name),
-        "note": nfc(slip.note),
+        "note": nfc(" · ".join(t for t in (fee_text(slip.fee_payer, slip.fee_exemption), slip.note.strip()) if t)),
     }
 
 

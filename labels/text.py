@@ -26,6 +26,23 @@ def format_vnd(amount: int) -> str:
     return f"{sign}{abs(amount):,} ₫".replace(",", ".")
 
 
+_PAYER = {"citizen": "công dân trả", "agency": "cơ quan trả"}
+_EXEMPTION = {"none": "", "half": "giảm 50 %", "full": "miễn cước"}
+_PAYER_SHORT = {"citizen": "CD trả", "agency": "CQ trả"}
+
+
+def fee_text(payer: str, exemption: str) -> str:
+    """``Cước: cơ quan trả, miễn cước`` (who pays the postage and any exemption), for slips."""
+    parts = [_PAYER.get(payer, payer), _EXEMPTION.get(exemption, exemption)]
+    return "Cước: " + ", ".join(p for p in parts if p)
+
+
+def fee_short(payer: str, exemption: str) -> str:
+    """``CQ trả · miễn`` for the manifest's narrow column."""
+    short = {"half": "giảm 50 %", "full": "miễn"}.get(exemption, "")
+    return " · ".join(p for p in (_PAYER_SHORT.get(payer, payer), short) if p)
+
+
 def format_date(d: date | None) -> str:
     """dd/mm/yyyy, or an empty string for None."""
     return d.strftime("%d/%m/%Y") if d is not None else ""

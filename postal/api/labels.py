@@ -7,7 +7,7 @@ The rules (who, what is refused, what is logged) are in :mod:`postal.services.pr
 from __future__ import annotations
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from postal.api.auth import require
 from postal.api.openapi import Operation
@@ -35,6 +35,33 @@ class ManifestOut(_Out):
     count: int
     items: list[str]
     pdf_url: str
+
+
+class ManifestSummary(_Out):
+    """One manifest in the list: as :class:`ManifestOut` without ``items``; ``voided`` once voided."""
+
+    id: str
+    post_office_code: str
+    created_at: str
+    count: int
+    pdf_url: str
+    voided: bool
+
+
+class ManifestList(_Out):
+    """Manifests, newest first."""
+
+    items: list[ManifestSummary]
+    next_cursor: str | None
+
+
+class ManifestListQuery(BaseModel):
+    """Query of ``GET /manifests``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, max_length=200)
 
 
 class PrintOut(_Out):
@@ -100,6 +127,21 @@ async def show_manifest(request: web.Request) -> web.Response:
     ))
 
 
+async def list_manifests(request: web.Request) -> web.Response:
+    principal = await require(request, *manifests.READERS)
+    query = parse_query(request, ManifestListQuery)
+    return json_response(await manifests.list_manifests(request.app[pool_key], principal, request.app[clock_key],
+                                                        limit=query.limit, cursor=query.cursor))
+
+
+async def void_manifest(request: web.Request) -> web.Response:
+    principal = await require(request, *manifests.MANIFEST_MAKERS)
+    body = await parse_body(request, manifests.VoidIn)
+    return json_response(await manifests.void_manifest(request.app[pool_key], principal,
+                                                       request.match_info["manifest_id"], body,
+                                                       request.app[clock_key]))
+
+
 async def manifest_pdf(request: web.Request) -> web.Response:
     principal = await require(request)
     pdf = await manifests.manifest_pdf(request.app[pool_key], principal, request.match_info["manifest_id"],
@@ -122,6 +164,11 @@ OPERATIONS: list[Operation] = [
               errors=_READ_ERRORS, tags=_TAGS),
     Operation("POST", "/manifests", create_manifest, "Lập bảng kê giao nhận cho bưu cục", {201: ManifestOut},
               body=manifests.ManifestIn, errors=(400, 401, 403, 404, 409, 422), tags=_TAGS),
+    Operation("GET", "/manifests", list_manifests, "Các bảng kê, mới nhất trước", {200: ManifestList},
+              query=ManifestListQuery, errors=(400, 401, 403, 422), tags=_TAGS),
+    Operation("POST", "/manifests/{manifest_id}/void", void_manifest,
+              "Huỷ một bảng kê lập nhầm (khi bưu tá chưa nhận); các bưu gửi được lập bảng kê lại",
+              {200: ManifestOut}, body=manifests.VoidIn, errors=(400, 401, 403, 404, 409, 422), tags=_TAGS),
     Operation("GET", "/manifests/{manifest_id}.pdf", manifest_pdf, "Bảng kê giao nhận (PDF, A4)", {200: "pdf"},
               errors=_READ_ERRORS, tags=_TAGS),
     Operation("GET", "/manifests/{manifest_id}", show_manifest, "Một bảng kê giao nhận", {200: ManifestOut},

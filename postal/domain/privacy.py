@@ -37,6 +37,7 @@ class Access(StrEnum):
     staff_list = "page.staff.list"
     courier_item = "page.courier.item"
     courier_list = "page.courier.list"
+    attachment = "attachment"
     citizen_export = "citizens.export"
     citizen_erase = "citizens.erase"
 

@@ -7,7 +7,9 @@ given, existing post office (else 422), and still ``created``, i.e. not yet take
 returns to ``created`` it can be on one manifest at most: already listed → 409 naming the manifest.
 When refusals differ the status is the first of 404, 422, 409 and ``errors`` names them all. The
 shipment rows are locked (in id order) while checking, and a unique index decides any race.
-Manifests are immutable (no update or delete, enforced by triggers). Ids read ``BK-yyyymmdd-nnnn``
+Manifests are immutable (no update or delete, enforced by triggers). A mistaken one is voided by a
+new ``manifest_voids`` row while none of its shipments has been taken yet; its shipments can then go
+on a new manifest (the live listing is ``manifest_claims``, migration 016). Ids read ``BK-yyyymmdd-nnnn``
 (local day, numbered per day). They are visible to the agency's staff and integrations, the post
 office's couriers, and admins.
 """
@@ -15,7 +17,10 @@ office's couriers, and admins.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import re
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -24,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import labels
 from postal.domain.access import Principal, Role, Scope, scope_of
 from postal.domain.address import ward_name
-from postal.errors import Conflict, InvalidInput, NotFound
+from postal.errors import BadRequest, Conflict, FieldError, InvalidInput, NotFound
 from postal.services.code_lists import MAX_LISTED, Code, Refusals, check_found, lookup_codes, shown, unique_codes
 from postal.services.printing import Pdf, log_prints
 from postal.services.views import Clock
@@ -109,6 +114,10 @@ def _manifest_json(header: asyncpg.Record, items: list[asyncpg.Record], clock: C
         "count": len(items),
         "items": [i["tracking_code"] for i in items],
         "pdf_url": f"/api/v1/manifests/{header['id']}.pdf",
+        "voided": header["voided_at"] is not None,
+        "void": None if header["voided_at"] is None else {
+            "reason": header["void_reason"], "voided_at": clock.local(header["voided_at"]),
+            "voided_by": header["voided_by_username"]},
     }
 
 
@@ -142,9 +151,79 @@ async def manifest_pdf(pool: asyncpg.Pool, principal: Principal, manifest_id: st
         manifest_id=header["id"], agency_name=header["agency_name"], post_office_name=header["post_office_name"],
         created_at=header["created_at"].astimezone(clock.settings.tz),
         items=tuple(labels.ManifestItem(i["tracking_code"], i["dossier_code"], i["citizen_name"],
-                                        ward_name(i["ward_code"]), i["direction"], i["cod_amount"]) for i in items),
+                                        ward_name(i["ward_code"]), i["direction"], i["cod_amount"],
+                                        i["fee_payer"], i["fee_exemption"]) for i in items),
         created_by=header["created_by_username"],
     )
     data = await asyncio.to_thread(labels.render_manifest, manifest)
     await log_prints(pool, principal, [i["id"] for i in items], "manifest")
-    return Pdf(f"{header['id']}.pdf", data)
+    return Pdf(f"bang-ke-{header['id']}.pdf", data)
+
+
+def _encode_cursor(row: asyncpg.Record) -> str:
+    raw = f"{row['created_at'].isoformat()}|{row['id']}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        stamp, _, manifest_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition("|")
+        if not MANIFEST_ID.match(manifest_id):
+            raise ValueError(cursor)
+        return datetime.fromisoformat(stamp), manifest_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("Con trỏ phân trang (cursor) không hợp lệ: dùng đúng giá trị next_cursor đã nhận.",
+                         errors=[FieldError("cursor", "Không hợp lệ.")]) from None
+
+
+async def list_manifests(pool: asyncpg.Pool, principal: Principal, clock: Clock, *, limit: int = 50,
+                         cursor: str | None = None) -> dict[str, Any]:
+    """The manifests the principal may read, newest first, ``{"items", "next_cursor"}`` (items without codes)."""
+    principal.require(*READERS)
+    before = _decode_cursor(cursor) if cursor else None
+    async with pool.acquire() as con:
+        rows = await manifest_store.list_manifests(con, scope_of(principal), before, limit)
+    page = rows[:limit]
+    items = []
+    for row in page:
+        view = _manifest_json(row, [], clock)
+        del view["items"]
+        items.append({**view, "count": row["item_count"]})
+    return {"items": items, "next_cursor": _encode_cursor(page[-1]) if len(rows) > limit else None}
+
+
+class VoidIn(BaseModel):
+    """Body of ``POST /manifests/{id}/void``: why the manifest was a mistake."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+async def void_manifest(pool: asyncpg.Pool, principal: Principal, manifest_id: str, cmd: VoidIn,
+                        clock: Clock) -> dict[str, Any]:
+    """Void a manifest of the principal's agency while none of its shipments has been taken (else 409)."""
+    principal.require(*MANIFEST_MAKERS)
+    manifest_id = _manifest_id_or_404(manifest_id)
+    reason = " ".join(cmd.reason.split())
+    if not reason:
+        raise InvalidInput("Hãy ghi lý do huỷ bảng kê.", errors=[FieldError("reason", "Chưa ghi lý do.")])
+    async with pool.acquire() as con, con.transaction():
+        header = await manifest_store.get_manifest(con, manifest_id, scope_of(principal))
+        if header["voided_at"] is not None:
+            raise Conflict(f"Bảng kê {manifest_id} đã huỷ trước đó.")
+        taken = [i["tracking_code"] for i in await manifest_store.items_of(con, manifest_id)
+                 if i["status"] != "created"]
+        if taken:
+            raise Conflict(f"Không huỷ được bảng kê {manifest_id}: bưu tá đã nhận {', '.join(taken[:5])}"
+                           f"{'…' if len(taken) > 5 else ''}.")
+        await manifest_store.insert_void(con, manifest_id, reason, principal.user_id)
+        return await _manifest_view(con, manifest_id, scope_of(principal), clock)
+
+
+async def live_manifests(pool: asyncpg.Pool, shipment_ids: list[int]) -> dict[int, str]:
+    """shipment id → the live (not voided) manifest listing it, for the staff list's marks."""
+    if not shipment_ids:
+        return {}
+    async with pool.acquire() as con:
+        return await manifest_store.memberships(con, shipment_ids)

@@ -50,7 +50,7 @@ from postal.store import printing as store
 from postal.store import shipments as shipments_store
 
 MAX_BATCH = MAX_LISTED
-Format = Literal["a6", "a4"]
+Format = Literal["a6", "a4", "100x150"]
 PRINTERS = (Role.staff, Role.integration, Role.admin)
 
 
@@ -59,7 +59,8 @@ class _In(BaseModel):
 
 
 class LabelQuery(_In):
-    """Query of ``GET /shipments/{code}/label.pdf``: ``a6`` (one slip per page) or ``a4`` (first quarter)."""
+    """Query of ``GET /shipments/{code}/label.pdf``: ``a6`` (one slip per page), ``a4`` (first quarter)
+    or ``100x150`` (a thermal label)."""
 
     format: Format = "a6"
 
@@ -129,6 +130,8 @@ def to_slip(row: asyncpg.Record, clock: Clock, printed_at: datetime) -> labels.S
         post_office_name=row["post_office_name"],
         printed_at=printed_at,
         note=row["note"],
+        fee_payer=row["fee_payer"],
+        fee_exemption=row["fee_exemption"],
     )
 
 
@@ -162,10 +165,12 @@ async def _one(pool: asyncpg.Pool, principal: Principal, code: str) -> asyncpg.R
     return found[code]
 
 
-async def log_prints(pool: asyncpg.Pool, principal: Principal, ids: list[int], document: str) -> None:
-    """One ``print_log`` row per shipment for a document served (after it was rendered), and its access record."""
+async def log_prints(pool: asyncpg.Pool, principal: Principal, ids: list[int], document: str,
+                     fmt: str | None = None) -> None:
+    """One ``print_log`` row per shipment for a document served (after it was rendered), with its paper format,
+    and its access record."""
     async with pool.acquire() as con:
-        await store.record_prints(con, ids, document, principal.user_id)
+        await store.record_prints(con, ids, document, principal.user_id, fmt)
         await audit.record(con, principal, ids, PRINT_ACCESS.get(document, document))
 
 
@@ -186,8 +191,8 @@ async def label_pdf(pool: asyncpg.Pool, principal: Principal, code: str, fmt: Fo
         raise Conflict(f"Bưu gửi {row['tracking_code']} đã huỷ; không in nhãn.")
     [slip] = await payments.with_payment_qr(pool, [to_slip(row, clock, local_now(clock))])
     data = await asyncio.to_thread(labels.render_slips, [slip], fmt)
-    await log_prints(pool, principal, [row["id"]], "label")
-    return Pdf(f"{row['tracking_code']}.pdf", data)
+    await log_prints(pool, principal, [row["id"]], "label", fmt)
+    return Pdf(f"phieu-gui-{row['tracking_code']}-{fmt}.pdf", data)
 
 
 async def labels_pdf(pool: asyncpg.Pool, principal: Principal, batch: LabelBatch, clock: Clock) -> Pdf:
@@ -204,8 +209,8 @@ async def labels_pdf(pool: asyncpg.Pool, principal: Principal, batch: LabelBatch
     rows = [found[code] for _, code in wanted]
     slips = await payments.with_payment_qr(pool, [to_slip(r, clock, now) for r in rows])
     data = await asyncio.to_thread(labels.render_slips, slips, batch.format)
-    await log_prints(pool, principal, [r["id"] for r in rows], "labels")
-    return Pdf(f"nhan-{now:%Y%m%d-%H%M}-{len(rows)}.pdf", data)
+    await log_prints(pool, principal, [r["id"] for r in rows], "labels", batch.format)
+    return Pdf(f"phieu-gui-{len(rows)}-buu-gui-{batch.format}-{now:%Y%m%d-%H%M}.pdf", data)
 
 
 async def pickup_slip_pdf(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> Pdf:
@@ -218,7 +223,7 @@ async def pickup_slip_pdf(pool: asyncpg.Pool, principal: Principal, code: str, c
     slip = labels.PickupSlip(to_slip(row, clock, local_now(clock)), _documents(row))
     data = await asyncio.to_thread(labels.render_pickup_slip, slip)
     await log_prints(pool, principal, [row["id"]], "pickup_slip")
-    return Pdf(f"phieu-gui-{row['tracking_code']}.pdf", data)
+    return Pdf(f"phieu-gui-ho-so-{row['tracking_code']}.pdf", data)
 
 
 async def print_history(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:
@@ -229,6 +234,7 @@ async def print_history(pool: asyncpg.Pool, principal: Principal, code: str, clo
         row = await shipments_store.get_by_code(con, code, scope_of(principal))
         prints = await store.prints_of(con, row["id"])
     return {"tracking_code": code, "items": [
-        {"document": p["document"], "printed_at": clock.local(p["printed_at"]), "username": p["username"]}
+        {"document": p["document"], "format": p["format"], "printed_at": clock.local(p["printed_at"]),
+         "username": p["username"]}
         for p in prints
     ]}

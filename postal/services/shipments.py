@@ -10,7 +10,7 @@ from typing import Any, Literal
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field
 
-from postal.domain import codes
+from postal.domain import codes, search
 from postal.domain.access import Principal, Role, scope_of
 from postal.domain.lifecycle import Event, ShipmentState, Status, apply
 from postal.domain.privacy import Access
@@ -81,11 +81,12 @@ def decode_cursor(cursor: str) -> int:
 
 
 def _search_terms(q: str | None) -> dict[str, Any]:
-    """``q`` as a tracking code, a phone number, or text matched in dossier code and name."""
+    """``q`` as a tracking code, a phone number, or words each found (accent- and case-insensitive, partial)
+    in the name, phone, code, dossier code or street line (SPEC §5; :mod:`postal.domain.search`)."""
     if not q or not q.strip():
         return {}
     text = codes.clean_text(q, "q", max_length=200)
-    terms: dict[str, Any] = {"text": text}
+    terms: dict[str, Any] = {"words": tuple(search.terms(text))}
     if codes.is_s10(text):
         terms["code"] = codes.normalize_s10(text)
     try:

@@ -27,9 +27,9 @@ class NewManifest:
 
 
 async def memberships(con: asyncpg.Connection, shipment_ids: list[int]) -> dict[int, str]:
-    """shipment id → the manifest already listing it, for those of ``shipment_ids`` that are on one."""
+    """shipment id → the live (not voided) manifest listing it, for those of ``shipment_ids`` on one."""
     rows = await con.fetch(
-        "SELECT shipment_id, manifest_id FROM manifest_items WHERE shipment_id = ANY($1::bigint[])", shipment_ids
+        "SELECT shipment_id, manifest_id FROM manifest_claims WHERE shipment_id = ANY($1::bigint[])", shipment_ids
     )
     return {r["shipment_id"]: r["manifest_id"] for r in rows}
 
@@ -45,7 +45,8 @@ async def _next_id(con: asyncpg.Connection, day: date) -> tuple[str, int]:
 async def insert_manifest(con: asyncpg.Connection, m: NewManifest, day: date) -> str:
     """Write the manifest and its items (in the caller's transaction); returns its id.
 
-    The unique index on ``manifest_items(shipment_id)`` settles a race the caller's checks lost.
+    The primary key of ``manifest_claims`` (a shipment on one live manifest at most, migration 016)
+    settles a race the caller's checks lost.
     """
     manifest_id, seq = await _next_id(con, day)
     await con.execute(
@@ -59,15 +60,22 @@ async def insert_manifest(con: asyncpg.Connection, m: NewManifest, day: date) ->
             " SELECT $1, t.ord, t.id FROM unnest($2::bigint[]) WITH ORDINALITY AS t(id, ord)",
             manifest_id, m.shipment_ids,
         )
+        await con.execute(
+            "INSERT INTO manifest_claims (shipment_id, manifest_id) SELECT t.id, $1 FROM unnest($2::bigint[]) AS t(id)",
+            manifest_id, m.shipment_ids,
+        )
     except asyncpg.UniqueViolationError:
         raise Conflict("Một số bưu gửi vừa được đưa vào bảng kê khác; hãy tải lại danh sách.") from None
     return manifest_id
 
 
 _HEADER = (
-    "SELECT m.*, a.name AS agency_name, p.name AS post_office_name, u.username AS created_by_username"
+    "SELECT m.*, a.name AS agency_name, p.name AS post_office_name, u.username AS created_by_username,"
+    " v.reason AS void_reason, v.voided_at, vu.username AS voided_by_username,"
+    " (SELECT count(*) FROM manifest_items i WHERE i.manifest_id = m.id) AS item_count"
     " FROM manifests m JOIN agencies a ON a.code = m.agency_code"
     " JOIN post_offices p ON p.code = m.post_office_code JOIN users u ON u.id = m.created_by"
+    " LEFT JOIN manifest_voids v ON v.manifest_id = m.id LEFT JOIN users vu ON vu.id = v.voided_by"
 )
 
 
@@ -84,8 +92,30 @@ async def items_of(con: asyncpg.Connection, manifest_id: str) -> list[asyncpg.Re
     """The shipments of a manifest in their listed order."""
     return await con.fetch(
         "SELECT s.id, s.tracking_code, s.dossier_code, s.citizen_name, s.ward_code, s.status, s.direction,"
-        " s.cod_amount"
+        " s.cod_amount, s.fee_payer, s.fee_exemption"
         " FROM manifest_items i JOIN shipments s ON s.id = i.shipment_id"
         " WHERE i.manifest_id = $1 ORDER BY i.position",
         manifest_id,
     )
+
+
+async def list_manifests(con: asyncpg.Connection, scope: Scope, before: tuple[Any, str] | None,
+                         limit: int) -> list[asyncpg.Record]:
+    """Manifests visible in ``scope``, newest first (created_at, id), keyset after ``before``; limit + 1 rows."""
+    args: list[Any] = []
+    where = "WHERE true" + scope_sql(scope, args, "m")
+    if before is not None:
+        args.extend(before)
+        where += f" AND (m.created_at, m.id) < (${len(args) - 1}, ${len(args)})"
+    args.append(limit + 1)
+    return await con.fetch(f"{_HEADER} {where} ORDER BY m.created_at DESC, m.id DESC LIMIT ${len(args)}", *args)
+
+
+async def insert_void(con: asyncpg.Connection, manifest_id: str, reason: str, user_id: int) -> None:
+    """Record the void (a new row; the manifest is untouched) and release its shipments' claims."""
+    try:
+        await con.execute("INSERT INTO manifest_voids (manifest_id, reason, voided_by) VALUES ($1, $2, $3)",
+                          manifest_id, reason, user_id)
+    except asyncpg.UniqueViolationError:
+        raise Conflict(f"Bảng kê {manifest_id} đã huỷ trước đó.") from None
+    await con.execute("DELETE FROM manifest_claims WHERE manifest_id = $1", manifest_id)

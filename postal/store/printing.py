@@ -30,19 +30,20 @@ async def printable(
     return {r["tracking_code"]: r for r in rows}
 
 
-async def record_prints(con: asyncpg.Connection, shipment_ids: list[int], document: str, user_id: int) -> None:
-    """One print_log row per shipment in one round trip."""
+async def record_prints(con: asyncpg.Connection, shipment_ids: list[int], document: str, user_id: int,
+                        fmt: str | None = None) -> None:
+    """One print_log row per shipment in one round trip (``fmt``: the paper, for slips)."""
     await con.execute(
-        "INSERT INTO print_log (shipment_id, document, user_id)"
-        " SELECT unnest($1::bigint[]), $2, $3",
-        shipment_ids, document, user_id,
+        "INSERT INTO print_log (shipment_id, document, user_id, format)"
+        " SELECT unnest($1::bigint[]), $2, $3, $4",
+        shipment_ids, document, user_id, fmt,
     )
 
 
 async def prints_of(con: asyncpg.Connection, shipment_id: int) -> list[asyncpg.Record]:
     """The print history of a shipment, oldest first, with who printed."""
     return await con.fetch(
-        "SELECT l.document, l.printed_at, u.username FROM print_log l"
+        "SELECT l.document, l.format, l.printed_at, u.username FROM print_log l"
         " LEFT JOIN users u ON u.id = l.user_id WHERE l.shipment_id = $1 ORDER BY l.printed_at, l.id",
         shipment_id,
     )

@@ -9,7 +9,7 @@ import jinja2
 from aiohttp import web
 
 from postal.edge.keys import error_page_key
-from postal.web import citizen, courier, login, reports, staff
+from postal.web import citizen, courier, login, reports, staff, staff_actions, staff_manifests
 from postal.web.errors import error_page
 from postal.web.texts import event_label, status_label
 
@@ -30,7 +30,7 @@ def setup_pages(app: web.Application) -> None:
     app.router.add_static("/static", STATIC_DIR, name="static")
     app.router.add_get("/favicon.ico", favicon)
     app[error_page_key] = error_page
-    for module in (login, courier, citizen, staff, reports):
+    for module in (login, courier, citizen, staff, staff_actions, staff_manifests, reports):
         module.setup(app)
 
 

@@ -23,6 +23,7 @@ from aiohttp import web
 from multidict import MultiMapping
 from pydantic import ValidationError
 
+from postal.domain import search
 from postal.domain.access import Principal, Role
 from postal.domain.address import provinces, wards_of
 from postal.domain.lifecycle import Status
@@ -32,14 +33,21 @@ from postal.edge.headers import PRIVATE_HEADERS
 from postal.edge.keys import clock_key, pool_key
 from postal.edge.session import check_csrf
 from postal.errors import BadRequest, Conflict, FieldError, Forbidden, InvalidInput, NotFound, PostalError
-from postal.services import console, manifests, notifications, printing, shipment_creation, shipments
+from postal.services import console, manifests, notifications, printing, proofs, shipment_creation, shipments
 from postal.services.views import Clock
 from postal.web.login import login_redirect, page_session
 from postal.web.texts import STATUS_LABELS, event_label
 
 PAGE_SIZE = 50
+PAGE_SIZES = (20, 50, 100)
 DOCUMENT_ROWS = 5
 
+DONE_MESSAGES = {
+    "cancelled": "Đã huỷ đơn.",
+    "unlocked": "Đã mở khoá giao nhận: bưu tá có thể xác minh lại người nhận.",
+    "returned": "Đã yêu cầu chuyển hoàn bưu gửi về cơ quan.",
+    "rescheduled": "Đã hẹn lại ngày trả kết quả; công dân được báo và có thư xin lỗi để in.",
+}
 DIRECTION_LABELS = {"delivery": "Trả kết quả", "pickup": "Thu gom hồ sơ"}
 DOCUMENT_LABELS = {"label": "Nhãn", "labels": "Nhãn (in nhiều)", "pickup_slip": "Phiếu gửi hồ sơ",
                    "manifest": "Bảng kê"}
@@ -98,8 +106,10 @@ def _back(request: web.Request) -> str:
 
 def _list_query(request: web.Request) -> shipments.ListQuery:
     raw = {k: v for k, v in request.query.items() if k in ("status", "direction", "q", "overdue", "cursor") and v}
+    size = request.query.get("limit", "")
+    limit = int(size) if size.isdigit() and int(size) in PAGE_SIZES else PAGE_SIZE
     try:
-        return shipments.ListQuery.model_validate({**raw, "limit": PAGE_SIZE})
+        return shipments.ListQuery.model_validate({**raw, "limit": limit})
     except ValidationError:
         raise BadRequest("Bộ lọc không hợp lệ; hãy chọn lại từ danh sách.") from None
 
@@ -107,8 +117,13 @@ def _list_query(request: web.Request) -> shipments.ListQuery:
 def _next_url(query: shipments.ListQuery, cursor: str | None) -> str | None:
     if cursor is None:
         return None
-    params = query.model_dump(include={"status", "direction", "q", "overdue"}, exclude_none=True, mode="json")
-    return "/staff?" + urlencode({**params, "cursor": cursor})
+    return "/staff?" + urlencode({**_filters(query), "cursor": cursor})
+
+
+def _filters(query: shipments.ListQuery) -> dict[str, str]:
+    """The list's filters and page size as URL parameters (so a link or reload keeps them)."""
+    params = query.model_dump(include={"status", "direction", "q", "overdue", "limit"}, exclude_none=True, mode="json")
+    return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in params.items()}
 
 
 async def home(request: web.Request) -> web.Response:
@@ -121,6 +136,8 @@ async def home(request: web.Request) -> web.Response:
     return _render(request, "staff_list.html", {
         "principal": principal, "csrf": csrf, "items": page["items"], "query": query,
         "next_url": _next_url(query, page["next_cursor"]), "first_page": query.cursor is None,
+        "first_url": "/staff?" + urlencode(_filters(query)), "page_sizes": PAGE_SIZES,
+        "on_manifest": await manifests.live_manifests(pool, [s["id"] for s in page["items"]]),
         "post_offices": await console.post_office_choices(pool), "default_office": defaults.post_office_code,
         "statuses": [s.value for s in Status],
     })
@@ -144,6 +161,15 @@ def _field(form: MultiMapping[Any], name: str) -> str:
     return str(form.get(name, "")).strip()
 
 
+def _iso_date(text: str) -> str:
+    """``dd/mm/yyyy`` as typed on the form → ``yyyy-mm-dd``; anything else unchanged (the service names it)."""
+    day, _, rest = text.partition("/")
+    month, _, year = rest.partition("/")
+    if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return text
+
+
 def _create_body(form: MultiMapping[Any]) -> dict[str, Any]:
     """The form's flat fields as the nested body of ``POST /shipments``."""
     ward = _field(form, "ward_code_manual") or _field(form, "citizen.address.ward_code")
@@ -152,7 +178,7 @@ def _create_body(form: MultiMapping[Any]) -> dict[str, Any]:
         "dossier": {
             "code": _field(form, "dossier.code"), "procedure_code": _field(form, "dossier.procedure_code"),
             "procedure_name": _field(form, "dossier.procedure_name"),
-            "appointment_date": _field(form, "dossier.appointment_date") or None,
+            "appointment_date": _iso_date(_field(form, "dossier.appointment_date")) or None,
             "documents": _documents(form),
         },
         "citizen": {
@@ -239,6 +265,14 @@ async def wards(request: web.Request) -> web.Response:
                              headers={"Cache-Control": "private, max-age=3600"})
 
 
+async def ward_search(request: web.Request) -> web.Response:
+    """Up to 20 wards of the whole country matching ``q`` (accent-insensitive words or a code prefix)."""
+    await _staff(request)
+    q = request.query.get("q", "")[:80]
+    return web.json_response({"q": q, "wards": search.search_wards(q)},
+                             headers={"Cache-Control": "private, max-age=3600"})
+
+
 # ---------------------------------------------------------------------------
 # Detail and cancel
 
@@ -254,14 +288,24 @@ async def detail(request: web.Request, error: PostalError | None = None) -> web.
     shipment = await shipments.get_shipment(pool, principal, code, clock, Access.staff_detail)
     history = await printing.print_history(pool, principal, shipment["tracking_code"], clock)
     messages = await notifications.shipment_log(pool, principal, shipment["tracking_code"], clock)
+    handover = await proofs.handover_proofs(pool, principal, shipment["tracking_code"], clock)
     return _render(request, "staff_detail.html", {
         "principal": principal, "csrf": csrf, "s": shipment, "timeline": _timeline(shipment),
         "prints": history["items"], "document_labels": DOCUMENT_LABELS, "error": error,
         "created": request.query.get("created") == "1", "messages": messages["items"],
         "message_labels": MESSAGE_LABELS, "resent": request.query.get("resent") == "1",
+        "proofs": handover["items"], "locked": handover["locked"],
+        "done": DONE_MESSAGES.get(request.query.get("done", "")),
+        "exemption_labels": EXEMPTION_LABELS, "payer_labels": PAYER_LABELS, "format_labels": FORMAT_LABELS,
+        "relationship_labels": RELATIONSHIP_LABELS, "method_labels": METHOD_LABELS,
     }, status=error.status if error else 200)
 
 
+FORMAT_LABELS = {"a6": "A6", "a4": "A4, 4 nhãn/tờ", "100x150": "nhãn nhiệt 100×150"}
+RELATIONSHIP_LABELS = {"self": "Chính chủ", "authorized": "Người được uỷ quyền"}
+METHOD_LABELS = {"id_last4": "4 số cuối CCCD", "otp": "Mã xác nhận gửi qua tin nhắn", "id_check": "Kiểm tra giấy tờ"}
+EXEMPTION_LABELS = {"none": "Không miễn giảm", "half": "Giảm 50 % cước", "full": "Miễn cước"}
+PAYER_LABELS = {"citizen": "Công dân trả cước", "agency": "Cơ quan trả cước"}
 MESSAGE_LABELS = {"otp": "Mã xác nhận giao nhận", "picked_up": "Đã nhận hồ sơ", "delivered": "Đã giao",
                   "delivery_failed": "Giao không thành công", "late": "Trễ hẹn / hẹn lại",
                   "pending": "đang chờ gửi", "sent": "đã gửi", "failed": "không gửi được",
@@ -283,17 +327,20 @@ async def resend_otp(request: web.Request) -> web.Response:
 
 
 async def cancel(request: web.Request) -> web.Response:
-    """Cancel an order still in ``created``; otherwise show why not on the detail page."""
+    """Cancel an order still in ``created`` (after the confirmation box); otherwise show why not."""
     principal, csrf = await _staff(request)
-    await _form(request, csrf)
+    form = await _form(request, csrf)
     code = request.match_info["code"]
     try:
+        if form.get("confirm") != "yes":
+            raise InvalidInput("Hãy đánh dấu ô xác nhận trước khi huỷ đơn.",
+                               errors=[FieldError("confirm", "Chưa xác nhận.")])
         shipment = await shipments.cancel_shipment(request.app[pool_key], principal, code, _clock(request))
     except NotFound:
         raise  # not this agency's, or no such code: the 404 page, not the detail page
     except PostalError as exc:
         return await detail(request, exc)
-    raise web.HTTPSeeOther(f"/staff/shipments/{shipment['tracking_code']}")
+    raise web.HTTPSeeOther(f"/staff/shipments/{shipment['tracking_code']}?done=cancelled")
 
 
 # ---------------------------------------------------------------------------
@@ -349,7 +396,8 @@ async def manifest_page(request: web.Request) -> web.Response:
     principal, csrf = await _staff(request)
     manifest = await manifests.get_manifest(request.app[pool_key], principal, request.match_info["manifest_id"],
                                            _clock(request))
-    return _render(request, "staff_manifest.html", {"principal": principal, "csrf": csrf, "m": manifest})
+    return _render(request, "staff_manifest.html", {"principal": principal, "csrf": csrf, "m": manifest,
+                                                    "voided_now": request.query.get("done") == "voided"})
 
 
 def setup(app: web.Application) -> None:
@@ -358,6 +406,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/staff/new", new_form)
     app.router.add_post("/staff/new", new_submit)
     app.router.add_get("/staff/wards", wards)
+    app.router.add_get("/staff/wards/search", ward_search)
     app.router.add_get("/staff/shipments/{code}", detail)
     app.router.add_post("/staff/shipments/{code}/cancel", cancel)
     app.router.add_post("/staff/shipments/{code}/otp/resend", resend_otp)

@@ -16,7 +16,7 @@ from tests.integration.payloads import create_body
 
 pytestmark = pytest.mark.browser
 VIEWPORTS = [(1366, 800), (390, 844)]
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 SHOTS = os.environ.get("POSTAL_SCREENSHOTS")  # a directory to keep screenshots in, for a person to look at
 DOCS = [{"name": "Tờ khai đăng ký thường trú", "kind": "original", "count": 1},
         {"name": "Bản sao sổ hộ khẩu", "kind": "copy", "count": 2},

@@ -65,3 +65,20 @@ async def test_pickup_slip_decodes(client, world):
     resp = await client.get(f"/api/v1/shipments/{s['tracking_code']}/pickup-slip.pdf", headers=world.auth("staff1"))
     (page,) = rasterize(await resp.read(), 150)
     assert_decodes(decode(page), s)
+
+
+@pytest.mark.parametrize("dpi", DPIS)
+async def test_thermal_100x150_label_decodes(client, world, dpi):
+    s = await shipment(client, world)
+    resp = await client.get(s["label_url"] + "?format=100x150", headers=world.auth("staff1"))
+    assert resp.status == 200
+    (page,) = rasterize(await resp.read(), dpi)
+    assert abs(page.width - round(100 / 25.4 * dpi)) <= 1 and abs(page.height - round(150 / 25.4 * dpi)) <= 1
+    assert_decodes(decode(page), s)
+    batch = [s, await shipment(client, world, direction="pickup")]
+    resp = await client.post("/api/v1/labels", headers=world.auth("staff1"),
+                             json={"tracking_codes": [x["tracking_code"] for x in batch], "format": "100x150"})
+    pages = rasterize(await resp.read(), dpi)
+    assert len(pages) == 2
+    for p, x in zip(pages, batch, strict=True):
+        assert_decodes(decode(p), x)

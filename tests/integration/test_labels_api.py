@@ -49,7 +49,7 @@ async def test_a6_label_of_a_delivery(client, world, db):
     resp = await client.get(f"/api/v1/shipments/{code}/label.pdf", headers=world.auth("staff1"))
     assert resp.status == 200, await resp.text()
     assert resp.content_type == "application/pdf"
-    assert resp.headers["Content-Disposition"] == f'inline; filename="{code}.pdf"'
+    assert resp.headers["Content-Disposition"] == f'inline; filename="phieu-gui-{code}-a6.pdf"'
     (page,) = pdf_pages(await resp.read())
     assert_size(page, A6)
     text = page.extract_text()
@@ -113,7 +113,7 @@ async def test_label_code_is_case_and_space_insensitive(client, world):
     spaced = f"{code[:2].lower()} {code[2:6]} {code[6:]}"
     resp = await client.get(f"/api/v1/shipments/{spaced}/label.pdf", headers=world.auth("staff1"))
     assert resp.status == 200
-    assert resp.headers["Content-Disposition"].endswith(f'"{code}.pdf"')
+    assert resp.headers["Content-Disposition"].endswith(f'"phieu-gui-{code}-a6.pdf"')
 
 
 # ---------------------------------------------------------------------------
@@ -212,7 +212,7 @@ async def test_pickup_slip_lists_the_documents(client, world, db):
     code = await create_shipment(client, world, direction="pickup", **{"dossier.documents": DOCS})
     resp = await client.get(f"/api/v1/shipments/{code}/pickup-slip.pdf", headers=world.auth("staff1"))
     assert resp.status == 200, await resp.text()
-    assert resp.headers["Content-Disposition"] == f'inline; filename="phieu-gui-{code}.pdf"'
+    assert resp.headers["Content-Disposition"] == f'inline; filename="phieu-gui-ho-so-{code}.pdf"'
     (page,) = pdf_pages(await resp.read())
     assert_size(page, A4)
     text = page.extract_text()

@@ -45,7 +45,7 @@ async def test_create_read_and_print(client, world, db):
 
     resp = await client.get(m["pdf_url"], headers=world.auth("courier1"))
     assert resp.status == 200 and resp.content_type == "application/pdf"
-    assert resp.headers["Content-Disposition"] == f'inline; filename="{m["id"]}.pdf"'
+    assert resp.headers["Content-Disposition"] == f'inline; filename="bang-ke-{m["id"]}.pdf"'
     (page,) = PdfReader(io.BytesIO(await resp.read())).pages
     assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(A4[::-1], abs=0.5)  # landscape
     text = page.extract_text()

@@ -183,13 +183,15 @@ async def test_detail_print_history_and_cancel(client, world):
     assert resp.status == 200 and resp.content_type == "application/pdf"
     html = await (await client.get(f"/staff/shipments/{code}")).text()
     assert "Đã in 1 lần" in html and "staff1" in html
-    resp = await post_form(client, f"/staff/shipments/{code}/cancel", {}, csrf)
-    assert resp.status == 303
+    resp = await post_form(client, f"/staff/shipments/{code}/cancel", {}, csrf)  # not confirmed: nothing done
+    assert resp.status == 422 and "ô xác nhận" in await resp.text()
+    resp = await post_form(client, f"/staff/shipments/{code}/cancel", {"confirm": "yes"}, csrf)
+    assert resp.status == 303 and resp.headers["Location"].endswith("?done=cancelled")
     html = await (await client.get(resp.headers["Location"])).text()
     assert "Đã huỷ" in html and 'id="cancel-form"' not in html and "Huỷ đơn" in html
     html = await (await client.get(f"/staff/shipments/{taken}")).text()
     assert "Bưu tá nhận bưu gửi" in html and 'id="cancel-form"' not in html
-    resp = await post_form(client, f"/staff/shipments/{taken}/cancel", {}, csrf)
+    resp = await post_form(client, f"/staff/shipments/{taken}/cancel", {"confirm": "yes"}, csrf)
     assert resp.status == 409 and 'id="action-error"' in await resp.text()
     assert (await client.get("/staff/shipments/RA999999995VN")).status == 404
 
@@ -200,7 +202,7 @@ async def test_print_many_downloads_one_pdf(client, world, db):
     resp = await client.post("/staff/print", data=[("csrf_token", csrf), ("format", "a4"),
                                                    *(("codes", c) for c in codes)])
     assert resp.status == 200 and resp.content_type == "application/pdf"
-    assert resp.headers["Content-Disposition"].startswith('attachment; filename="nhan-')
+    assert resp.headers["Content-Disposition"].startswith('attachment; filename="phieu-gui-')
     pages = PdfReader(io.BytesIO(await resp.read())).pages
     assert len(pages) == 2 and codes[4] in pages[1].extract_text()
     assert await db.fetchval("SELECT count(*) FROM print_log WHERE document = 'labels'") == 5

@@ -28,6 +28,54 @@
     ward.addEventListener("change", function () { document.getElementById("ward-manual").value = ""; });
   }
 
+  // Type-ahead over every ward of the country: picking one sets the province, the ward list and the code box.
+  function setupWardSearch() {
+    var box = document.getElementById("ward-search-box");
+    var input = document.getElementById("ward-search");
+    var list = document.getElementById("ward-options");
+    var province = document.getElementById("province");
+    var ward = document.getElementById("ward");
+    if (!box || !input || !list || !province || !ward) { return; }
+    box.hidden = false;
+    var found = {};
+    var timer = null;
+    input.addEventListener("input", function () {
+      var picked = found[input.value];
+      if (picked) { choose(picked); return; }
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) { return; }
+      timer = setTimeout(function () {
+        fetch("/staff/wards/search?q=" + encodeURIComponent(q), {credentials: "same-origin"})
+          .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+          .then(function (data) {
+            list.textContent = "";
+            found = {};
+            data.wards.forEach(function (w) {
+              var label = w.name + ", " + w.province_name + " (" + w.code + ")";
+              found[label] = w;
+              var opt = document.createElement("option");
+              opt.value = label;
+              list.appendChild(opt);
+            });
+          })
+          .catch(function () { /* the select and the code box still work */ });
+      }, 200);
+    });
+    function choose(w) {
+      document.getElementById("ward-manual").value = w.code;
+      if (province.value !== w.province_code) {
+        province.value = w.province_code;
+        ward.length = 1;
+        var opt = new Option(w.name, w.code, true, true);
+        ward.add(opt);
+        fillWards(province, ward);
+      } else {
+        ward.value = w.code;
+      }
+    }
+  }
+
   function setupDirection() {
     var docs = document.getElementById("documents");
     var radios = document.querySelectorAll('input[name="direction"]');
@@ -70,6 +118,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setupAddress();
+    setupWardSearch();
     setupDirection();
     setupBulk();
     setupConfirm();
