@@ -17,10 +17,10 @@ from postal.domain.access import Principal, Role
 from postal.edge.headers import PRIVATE_HEADERS
 from postal.edge.keys import clock_key, pool_key
 from postal.edge.session import check_csrf
-from postal.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from postal.errors import InvalidInput, NotFound, PayloadTooLarge
 from postal.services import courier, payments, photos, recording
 from postal.services.views import Clock
-from postal.web.login import login_redirect, page_session
+from postal.web.login import page_principal
 from postal.web.texts import STATUS_LABELS
 
 # The list's groups, the most pressing work first; statuses not named here follow in their own groups.
@@ -29,13 +29,10 @@ MAX_QUERY = 100
 
 
 async def _courier(request: web.Request) -> tuple[Principal, str]:
-    """The signed-in courier and its CSRF token; others are sent to sign in, or refused."""
-    found = await page_session(request)
-    if found is None:
-        raise login_redirect(request)
-    if found[0].role is not Role.courier:
-        raise Forbidden("Trang này dành cho bưu tá.")
-    return found
+    """The courier's page area: couriers only."""
+    return await page_principal(request, (Role.courier,), "Trang này dành cho bưu tá.")
+
+
 
 
 def _render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:

@@ -39,6 +39,22 @@ def login_redirect(request: web.Request) -> web.HTTPFound:
     return web.HTTPFound(f"/login?next={quote(request.path_qs, safe='')}")
 
 
+async def page_principal(request: web.Request, roles: tuple[Role, ...], refusal: str) -> tuple[Principal, str]:
+    """The signed-in principal of a page area and its CSRF token: visitors sign in first, other roles get
+    the refusal page (what each action may do is decided by its service)."""
+    found = await page_session(request)
+    if found is None:
+        raise login_redirect(request)
+    if found[0].role not in roles:
+        raise Forbidden(refusal)
+    return found
+
+
+async def staff_page(request: web.Request) -> tuple[Principal, str]:
+    """The staff console's area: agency staff and admins."""
+    return await page_principal(request, (Role.staff, Role.admin), "Trang này dành cho cán bộ một cửa.")
+
+
 def safe_next(value: str | None) -> str | None:
     """A local path to go back to after signing in, or None (no open redirects)."""
     if not value or not _SAFE_NEXT.match(value):

@@ -23,10 +23,10 @@ from postal.domain.access import Principal, Role
 from postal.edge.headers import PRIVATE_HEADERS
 from postal.edge.keys import clock_key, pool_key
 from postal.edge.session import check_csrf
-from postal.errors import FieldError, Forbidden, InvalidInput, PostalError
+from postal.errors import FieldError, InvalidInput, PostalError
 from postal.services import reports, reschedule
 from postal.services.views import Clock
-from postal.web.login import login_redirect, page_session
+from postal.web.login import staff_page
 from postal.web.staff import DIRECTION_LABELS, STATUS_LABELS
 
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 640, 240, 24, 40, 44
@@ -43,13 +43,6 @@ def vn_day(d: date) -> str:
     return d.strftime("%d/%m/%Y")
 
 
-async def _staff(request: web.Request) -> tuple[Principal, str]:
-    found = await page_session(request)
-    if found is None:
-        raise login_redirect(request)
-    if found[0].role not in (Role.staff, Role.admin):
-        raise Forbidden("Trang này dành cho cán bộ một cửa.")
-    return found
 
 
 def _period_values(request: web.Request, clock: Clock) -> dict[str, str]:
@@ -103,7 +96,7 @@ async def _content(request: web.Request, principal: Principal, values: dict[str,
 
 async def page(request: web.Request) -> web.Response:
     """The report page; a bad period is shown next to the form (422), never a 500."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     clock = request.app[clock_key]
     values = _period_values(request, clock)
     context: dict[str, Any] = {"principal": principal, "csrf": csrf, "v": values, "errors": [], "rows": None,
@@ -140,7 +133,7 @@ def _back_to_report(request: web.Request, code: str) -> str:
 
 async def reschedule_form(request: web.Request) -> web.Response:
     """Reschedule from the late list; refusals explained on a page with a way back."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     form = await request.post()
     await check_csrf(request, csrf)
     code = request.match_info["code"]

@@ -35,7 +35,7 @@ from postal.edge.session import check_csrf
 from postal.errors import BadRequest, Conflict, FieldError, Forbidden, InvalidInput, NotFound, PostalError
 from postal.services import console, manifests, notifications, printing, proofs, shipment_creation, shipments
 from postal.services.views import Clock
-from postal.web.login import login_redirect, page_session
+from postal.web.login import staff_page
 from postal.web.texts import STATUS_LABELS, event_label
 
 PAGE_SIZE = 50
@@ -56,14 +56,6 @@ DOCUMENT_LABELS = {"label": "Nhãn", "labels": "Nhãn (in nhiều)", "pickup_sli
 # Helpers
 
 
-async def _staff(request: web.Request) -> tuple[Principal, str]:
-    """The signed-in staff member or admin and its CSRF token; others sign in first, or are refused."""
-    found = await page_session(request)
-    if found is None:
-        raise login_redirect(request)
-    if found[0].role not in (Role.staff, Role.admin):
-        raise Forbidden("Trang này dành cho cán bộ một cửa.")
-    return found
 
 
 async def _form(request: web.Request, csrf: str) -> MultiMapping[Any]:
@@ -128,7 +120,7 @@ def _filters(query: shipments.ListQuery) -> dict[str, str]:
 
 async def home(request: web.Request) -> web.Response:
     """The list with filters, overdue highlight, pagination, and the print/manifest form."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     query = _list_query(request)
     pool = request.app[pool_key]
     page = await shipments.list_shipments(pool, principal, query, _clock(request), Access.staff_list)
@@ -231,7 +223,7 @@ def _admins_do_not_create(request: web.Request, principal: Principal, csrf: str)
 
 async def new_form(request: web.Request) -> web.Response:
     """The empty create-order form, starting at the agency's province and post office."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     if refused := _admins_do_not_create(request, principal, csrf):
         return refused
     defaults = await console.form_defaults(request.app[pool_key], principal)
@@ -242,7 +234,7 @@ async def new_form(request: web.Request) -> web.Response:
 
 async def new_submit(request: web.Request) -> web.Response:
     """Create the order (same rules as the API); on errors show the form again with every message."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     form = await _form(request, csrf)
     if refused := _admins_do_not_create(request, principal, csrf):
         return refused
@@ -258,7 +250,7 @@ async def new_submit(request: web.Request) -> web.Response:
 
 async def wards(request: web.Request) -> web.Response:
     """The wards/communes of a province, for the address picker."""
-    await _staff(request)
+    await staff_page(request)
     province = request.query.get("province", "")
     items = [{"code": code, "name": name} for code, name in wards_of(province)]
     return web.json_response({"province_code": province, "wards": items},
@@ -267,7 +259,7 @@ async def wards(request: web.Request) -> web.Response:
 
 async def ward_search(request: web.Request) -> web.Response:
     """Up to 20 wards of the whole country matching ``q`` (accent-insensitive words or a code prefix)."""
-    await _staff(request)
+    await staff_page(request)
     q = request.query.get("q", "")[:80]
     return web.json_response({"q": q, "wards": search.search_wards(q)},
                              headers={"Cache-Control": "private, max-age=3600"})
@@ -283,7 +275,7 @@ def _timeline(shipment: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def detail(request: web.Request, error: PostalError | None = None) -> web.Response:
     """One shipment: facts, timeline, print history, print links and the cancel button."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     pool, clock, code = request.app[pool_key], _clock(request), request.match_info["code"]
     shipment = await shipments.get_shipment(pool, principal, code, clock, Access.staff_detail)
     history = await printing.print_history(pool, principal, shipment["tracking_code"], clock)
@@ -314,7 +306,7 @@ MESSAGE_LABELS = {"otp": "Mã xác nhận giao nhận", "picked_up": "Đã nhậ
 
 async def resend_otp(request: web.Request) -> web.Response:
     """A new one-time code to the citizen (the old one stops working); refusals shown on the detail page."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     await _form(request, csrf)
     code = request.match_info["code"]
     try:
@@ -328,7 +320,7 @@ async def resend_otp(request: web.Request) -> web.Response:
 
 async def cancel(request: web.Request) -> web.Response:
     """Cancel an order still in ``created`` (after the confirmation box); otherwise show why not."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     form = await _form(request, csrf)
     code = request.match_info["code"]
     try:
@@ -358,7 +350,7 @@ def _nothing_chosen() -> InvalidInput:
 
 async def print_many(request: web.Request) -> web.StreamResponse:
     """The chosen shipments' slips as one PDF download (A6 pages or A4 sheets of four)."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     form = await _form(request, csrf)
     try:
         if not _codes(form):
@@ -376,7 +368,7 @@ async def print_many(request: web.Request) -> web.StreamResponse:
 
 async def manifest_create(request: web.Request) -> web.Response:
     """A handover manifest of the chosen shipments for the chosen post office."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     form = await _form(request, csrf)
     try:
         if not _codes(form):
@@ -393,7 +385,7 @@ async def manifest_create(request: web.Request) -> web.Response:
 
 async def manifest_page(request: web.Request) -> web.Response:
     """A manifest: its shipments and the link to its PDF."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     manifest = await manifests.get_manifest(request.app[pool_key], principal, request.match_info["manifest_id"],
                                            _clock(request))
     return _render(request, "staff_manifest.html", {"principal": principal, "csrf": csrf, "m": manifest,

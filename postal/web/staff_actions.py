@@ -25,7 +25,8 @@ from postal.domain.access import Principal
 from postal.edge.keys import clock_key, pool_key
 from postal.errors import FieldError, InvalidInput, NotFound, PostalError
 from postal.services import proofs, reschedule, shipments
-from postal.web.staff import _form, _staff, detail
+from postal.web.login import staff_page
+from postal.web.staff import _form, detail
 
 _VN_DATE = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*\Z")
 
@@ -49,7 +50,7 @@ def _confirmed(form: MultiMapping[Any], what: str) -> None:
 
 async def _act(request: web.Request, action: str) -> web.Response:
     """Run one action through its service; refusals (except 404) on the detail page, success → redirect."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     form = await _form(request, csrf)
     code = request.match_info["code"]
     try:
@@ -114,7 +115,7 @@ async def new_date(request: web.Request) -> web.Response:
 
 async def attachment(request: web.Request) -> web.Response:
     """A signature or photo of a handover, private to the agency's staff."""
-    principal, _ = await _staff(request)
+    principal, _ = await staff_page(request)
     found = await proofs.attachment(request.app[pool_key], principal, request.match_info["code"],
                                     request.match_info["attachment_id"])
     return web.Response(body=found.data, content_type=found.media_type, headers={

@@ -11,14 +11,15 @@ from aiohttp import web
 from postal.edge.keys import clock_key, pool_key
 from postal.errors import FieldError, InvalidInput, NotFound, PostalError
 from postal.services import manifests
-from postal.web.staff import _form, _message, _render, _staff
+from postal.web.login import staff_page
+from postal.web.staff import _form, _message, _render
 
 PAGE_SIZE = 50
 
 
 async def page(request: web.Request) -> web.Response:
     """Manifests newest first, 50 a page."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     cursor = request.query.get("cursor") or None
     listed = await manifests.list_manifests(request.app[pool_key], principal, request.app[clock_key],
                                             limit=PAGE_SIZE, cursor=cursor)
@@ -29,7 +30,7 @@ async def page(request: web.Request) -> web.Response:
 
 async def void(request: web.Request) -> web.Response:
     """Void a manifest after the confirmation; refusals explained with a way back."""
-    principal, csrf = await _staff(request)
+    principal, csrf = await staff_page(request)
     form = await _form(request, csrf)
     manifest_id = request.match_info["manifest_id"]
     try:
