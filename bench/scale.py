@@ -173,6 +173,7 @@ Query = Callable[[asyncpg.Connection], Awaitable[Any]]
 def queries(codes: list[str], in_transit: list[str], courier: int) -> dict[str, tuple[Query, int, str | None]]:
     """name → (one execution, repetitions, SQL to EXPLAIN or None)."""
     from postal.domain.access import Scope
+    from postal.domain.search import terms
     from postal.store import reports, tracking
     from postal.store import shipments as ship
     from postal.store.overdue import _CLAIM_SQL
@@ -183,6 +184,8 @@ def queries(codes: list[str], in_transit: list[str], courier: int) -> dict[str, 
     async def track(con: asyncpg.Connection) -> None:
         row = await tracking.public_shipment_for(con, random.choice(codes), b"\x00" * 16, 60)
         await tracking.public_events(con, row["id"])
+
+    name_words, code_words = tuple(terms("Dung 10")), tuple(terms("H62-000000777"))
 
     def listing(scope: Scope, **kw: Any) -> Query:
         return lambda con: ship.list_shipments(con, scope, ListFilter(today=TODAY, **kw))
@@ -223,9 +226,8 @@ def queries(codes: list[str], in_transit: list[str], courier: int) -> dict[str, 
         "staff list, first page (all)": (listing(everyone), 100, sql_of(everyone)),
         "staff list, filter status (agency)": (listing(probe, status="delivery_failed"), 100,
                                                sql_of(probe, status="delivery_failed")),
-        "staff list, search (agency)": (listing(probe, text="Dung 10"), 50, sql_of(probe, text="Dung 10")),
-        "staff list, search (all)": (listing(everyone, text="H62-000000777"), 30,
-                                     sql_of(everyone, text="H62-000000777")),
+        "staff list, search (agency)": (listing(probe, words=name_words), 50, sql_of(probe, words=name_words)),
+        "staff list, search (all)": (listing(everyone, words=code_words), 30, sql_of(everyone, words=code_words)),
         "overdue list (agency)": (listing(probe, overdue=True), 100, sql_of(probe, overdue=True)),
         "overdue watcher claim": (claim, 30, None),
         "SLA report, agency-month": (sla, 20, None),
