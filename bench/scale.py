@@ -212,10 +212,8 @@ def queries(codes: list[str], in_transit: list[str], courier: int) -> dict[str, 
                               " (SELECT shipment_id FROM shipment_events WHERE id = $1), '{}'::jsonb)", row["id"])
 
     def sql_of(scope: Scope, **kw: Any) -> str:
-        args: list[Any] = []
-        where = ship.scope_sql(scope, args) + ship._filter_sql(ListFilter(today=TODAY, **kw), args)
-        literal = [f"'{a}'" if not isinstance(a, int) else str(a) for a in [*args, 51]]
-        sql = f"{ship._SELECT} WHERE true{where} ORDER BY s.id DESC LIMIT ${len(args) + 1}"
+        sql, args = ship.list_query(scope, ListFilter(today=TODAY, **kw))
+        literal = [f"'{a}'" if not isinstance(a, int) else str(a) for a in args]
         for n in range(len(literal), 0, -1):
             sql = sql.replace(f"${n}", literal[n - 1])
         return sql

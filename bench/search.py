@@ -92,11 +92,8 @@ async def measure(con: asyncpg.Connection) -> None:
             ms, page = await timed(lambda f=f, scope=scope: shipments_store.list_shipments(con, scope, f))
             print(f"{who:12} q={q!r:24} {ms:7.1f} ms  {min(len(page), 50):3} rows")
     for q in ("hung vuong", "4115", "không có ai tên này"):
-        args: list[Any] = []
         f = shipments_store.ListFilter(limit=50, **_search_terms(q))
-        where = shipments_store.scope_sql(Scope(agency_code="AG-07"), args) + shipments_store._filter_sql(f, args)
-        args.append(51)
-        sql = f"{shipments_store._SELECT} WHERE true{where} ORDER BY s.id DESC LIMIT ${len(args)}"
+        sql, args = shipments_store.list_query(Scope(agency_code="AG-07"), f)
         print(f"\nEXPLAIN ANALYZE, staff AG-07, q={q!r}:\n" + await explain(con, sql, *args))
 
 

@@ -121,10 +121,7 @@ async def measure(con: asyncpg.Connection) -> None:
     ms_w, _ = await timed(lambda: overdue.claim_new_overdue(con, today, 500))
     print(f"Overdue watcher: first round noticed {claimed}; a round with nothing new: {ms_w:.1f} ms")
     print("\nEXPLAIN ANALYZE, one agency-month report:\n" + await explain(con, reports._ROWS_SQL, *march, TZ, "AG-07"))
-    args: list[Any] = []
-    where = shipments_store.scope_sql(Scope(agency_code="AG-07"), args) + shipments_store._filter_sql(f, args)
-    args.append(51)
-    sql = f"{shipments_store._SELECT} WHERE true{where} ORDER BY s.id DESC LIMIT ${len(args)}"
+    sql, args = shipments_store.list_query(Scope(agency_code="AG-07"), f)
     print("\nEXPLAIN ANALYZE, overdue list:\n" + await explain(con, sql, *args))
 
 

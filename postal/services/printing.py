@@ -37,14 +37,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import labels
 from labels.fonts import ensure_fonts
-from postal.domain import codes
 from postal.domain.access import Principal, Role, scope_of
 from postal.domain.address import address_lines, province_name, ward_name
 from postal.domain.privacy import PRINT_ACCESS
 from postal.domain.signing import qr_payload
-from postal.errors import Conflict, InvalidInput, NotFound
+from postal.errors import Conflict, NotFound
 from postal.services import audit, payments
 from postal.services.code_lists import MAX_LISTED, Code, Refusals, check_found, lookup_codes, unique_codes
+from postal.services.shipments import code_or_404
 from postal.services.views import Clock
 from postal.store import printing as store
 from postal.store import shipments as shipments_store
@@ -143,12 +143,6 @@ def _documents(row: asyncpg.Record) -> tuple[labels.Document, ...]:
 # Codes in, rows out
 
 
-def _code_or_404(text: str) -> str:
-    try:
-        return codes.normalize_s10(text)
-    except InvalidInput:
-        raise NotFound(f"Không tìm thấy bưu gửi {text[:40]!r}.") from None
-
 
 def _check_not_cancelled(wanted: list[tuple[int, str]], found: dict[str, asyncpg.Record], refusals: Refusals) -> None:
     for i, code in wanted:
@@ -157,7 +151,7 @@ def _check_not_cancelled(wanted: list[tuple[int, str]], found: dict[str, asyncpg
 
 
 async def _one(pool: asyncpg.Pool, principal: Principal, code: str) -> asyncpg.Record:
-    code = _code_or_404(code)
+    code = code_or_404(code)
     async with pool.acquire() as con:
         found = await store.printable(con, [code], scope_of(principal))
     if code not in found:
@@ -229,7 +223,7 @@ async def pickup_slip_pdf(pool: asyncpg.Pool, principal: Principal, code: str, c
 async def print_history(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:
     """Who printed which document for a shipment, and when (oldest first)."""
     principal.require(*PRINTERS)
-    code = _code_or_404(code)
+    code = code_or_404(code)
     async with pool.acquire() as con:
         row = await shipments_store.get_by_code(con, code, scope_of(principal))
         prints = await store.prints_of(con, row["id"])

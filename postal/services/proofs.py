@@ -9,12 +9,12 @@ from typing import Any
 
 import asyncpg
 
-from postal.domain import codes
 from postal.domain.access import Principal, Role, scope_of
 from postal.domain.handover import MAX_VERIFICATION_TRIES
 from postal.domain.privacy import Access
-from postal.errors import InvalidInput, NotFound
+from postal.errors import NotFound
 from postal.services import audit
+from postal.services.shipments import code_or_404
 from postal.services.views import Clock
 from postal.store import proofs as store
 from postal.store import shipments as shipments_store
@@ -38,7 +38,7 @@ async def handover_proofs(pool: asyncpg.Pool, principal: Principal, code: str, c
     """``items``: the proofs kept with the shipment's handover events (oldest first), each with its
     attachments' URLs; ``locked``: whether too many wrong verifications locked the handover."""
     principal.require(*VIEWERS)
-    code = _code_or_404(code)
+    code = code_or_404(code)
     async with pool.acquire() as con:
         row = await shipments_store.get_by_code(con, code, scope_of(principal))
         events = await shipments_store.events_of(con, row["id"])
@@ -66,7 +66,7 @@ async def handover_proofs(pool: asyncpg.Pool, principal: Principal, code: str, c
 async def attachment(pool: asyncpg.Pool, principal: Principal, code: str, attachment_id: str) -> Attachment:
     """One attachment of a shipment the principal may see; 404 for anything else (another agency's too)."""
     principal.require(*VIEWERS)
-    code = _code_or_404(code)
+    code = code_or_404(code)
     if not attachment_id.isdigit() or len(attachment_id) > 18:
         raise NotFound("Không tìm thấy tệp đính kèm.")
     async with pool.acquire() as con:
@@ -78,9 +78,3 @@ async def attachment(pool: asyncpg.Pool, principal: Principal, code: str, attach
         raise NotFound("Không tìm thấy tệp đính kèm.")
     return Attachment(found["media_type"], bytes(found["data"]), bytes(found["sha256"]).hex()[:32])
 
-
-def _code_or_404(text: str) -> str:
-    try:
-        return codes.normalize_s10(text)
-    except InvalidInput:
-        raise NotFound(f"Không tìm thấy bưu gửi {text[:40]!r}.") from None

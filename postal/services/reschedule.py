@@ -31,9 +31,10 @@ from postal.domain.address import province_name
 from postal.domain.deadlines import check_new_due_date
 from postal.domain.lifecycle import Note, ShipmentState, Status, check_note
 from postal.domain.privacy import Access
-from postal.errors import Conflict, InvalidInput, NotFound
+from postal.errors import Conflict, NotFound
 from postal.services import audit
 from postal.services.printing import PRINTERS, Pdf
+from postal.services.shipments import code_or_404
 from postal.services.views import Clock, shipment_view
 from postal.store import printing as printing_store
 from postal.store import shipments as store
@@ -53,12 +54,6 @@ class RescheduleIn(BaseModel):
     new_date: date
     reason: str = Field(max_length=500)
 
-
-def _code_or_404(text: str) -> str:
-    try:
-        return codes.normalize_s10(text)
-    except InvalidInput:
-        raise NotFound(f"Không tìm thấy bưu gửi {text[:40]!r}.") from None
 
 
 def late_payload(row: asyncpg.Record, due: date, cause: str) -> dict[str, Any]:
@@ -80,7 +75,7 @@ async def reschedule(
 ) -> dict[str, Any]:
     """Set a new due date for a late result, note it in the timeline and tell the citizen (outbox)."""
     principal.require(*RESCHEDULERS)
-    code = _code_or_404(code)
+    code = code_or_404(code)
     reason = codes.clean_text(cmd.reason, "reason", max_length=500)
     async with pool.acquire() as con, con.transaction():
         row = await store.get_by_code(con, code, scope_of(principal), for_update=True)
@@ -126,7 +121,7 @@ def _letter(row: asyncpg.Record, event: asyncpg.Record, clock: Clock) -> labels.
 async def apology_pdf(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> Pdf:
     """The apology letter of the latest reschedule; 409 when the shipment was never rescheduled."""
     principal.require(*PRINTERS)
-    code = _code_or_404(code)
+    code = code_or_404(code)
     async with pool.acquire() as con:
         found = await printing_store.printable(con, [code], scope_of(principal))
         if code not in found:

@@ -34,7 +34,7 @@ class _In(BaseModel):
 async def get_shipment(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock,
                        access: Access = Access.detail) -> dict[str, Any]:
     """One shipment with its timeline, if the principal may see it (the read is written to the access log)."""
-    code = _code_or_404(code)
+    code = code_or_404(code)
     async with pool.acquire() as con:
         row = await store.get_by_code(con, code, scope_of(principal))
         await audit.record(con, principal, [row["id"]], access)
@@ -43,7 +43,8 @@ async def get_shipment(pool: asyncpg.Pool, principal: Principal, code: str, cloc
         return view
 
 
-def _code_or_404(text: str) -> str:
+def code_or_404(text: str) -> str:
+    """The canonical tracking code; a malformed one is a 404 like an unknown one (nothing to tell apart)."""
     try:
         return codes.normalize_s10(text)
     except InvalidInput:
@@ -144,7 +145,7 @@ async def _staff_order(
 ) -> dict[str, Any]:
     """Apply a staff-ordered event under the row lock, with its outbox row, and answer the shipment."""
     principal.require(*ORDERERS)
-    code = _code_or_404(code)
+    code = code_or_404(code)
     async with pool.acquire() as con, con.transaction():
         row = await store.get_by_code(con, code, scope_of(principal), for_update=True)
         state = apply(ShipmentState(Status(row["status"]), row["failed_attempts"]), event, by_staff=True,
@@ -164,7 +165,7 @@ async def _staff_order(
 async def reset_verification(pool: asyncpg.Pool, principal: Principal, code: str, clock: Clock) -> dict[str, Any]:
     """Unlock the handover after too many wrong verifications (the agency has checked with the citizen)."""
     principal.require(*UNLOCKERS)
-    code = _code_or_404(code)
+    code = code_or_404(code)
     async with pool.acquire() as con, con.transaction():
         row = await store.get_by_code(con, code, scope_of(principal), for_update=True)
         had = await store.reset_verification_failures(con, row["id"])

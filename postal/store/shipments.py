@@ -236,14 +236,28 @@ RECENT_WINDOW = 5000
 fills the page there, where the trigram index would have to collect and sort every match."""
 
 
+def _list_where(scope: Scope, f: ListFilter) -> tuple[str, list[Any]]:
+    args: list[Any] = []
+    return scope_sql(scope, args) + _filter_sql(f, args), args
+
+
+def _whole_table(where: str, args: list[Any], limit: int) -> tuple[str, list[Any]]:
+    args = [*args, limit + 1]
+    return f"{_SELECT} WHERE true{where} ORDER BY s.id DESC LIMIT ${len(args)}", args
+
+
+def list_query(scope: Scope, f: ListFilter) -> tuple[str, list[Any]]:
+    """The whole-table form of the list query and its arguments (what the benchmarks EXPLAIN)."""
+    return _whole_table(*_list_where(scope, f), f.limit)
+
+
 async def list_shipments(con: asyncpg.Connection, scope: Scope, f: ListFilter) -> list[asyncpg.Record]:
     """Newest first, keyset-paginated on id; one more row than ``limit`` tells whether a next page exists.
 
     A text search tries the newest :data:`RECENT_WINDOW` rows first; when they hold a full page, those are
     the newest matches (a prefix of the id order), otherwise the whole table is searched (by the index).
     """
-    args: list[Any] = []
-    where = scope_sql(scope, args) + _filter_sql(f, args)
+    where, args = _list_where(scope, f)
     if f.words:
         window_args = list(args)
         recent = "SELECT s.id FROM shipments s WHERE true" + scope_sql(scope, window_args)  # noqa: S608 - parameters only
@@ -257,8 +271,8 @@ async def list_shipments(con: asyncpg.Connection, scope: Scope, f: ListFilter) -
         rows = await con.fetch(sql, *window_args)
         if len(rows) > f.limit:
             return rows
-    args.append(f.limit + 1)
-    return await con.fetch(f"{_SELECT} WHERE true{where} ORDER BY s.id DESC LIMIT ${len(args)}", *args)
+    sql, args = _whole_table(where, args, f.limit)
+    return await con.fetch(sql, *args)
 
 
 async def idempotent_shipment(con: asyncpg.Connection, user_id: int, key: str) -> asyncpg.Record | None:
