@@ -11,9 +11,9 @@ from prometheus_client import Gauge
 from postal.api.auth import require
 from postal.api.openapi import Operation
 from postal.api.schemas import _Out
-from postal.api.shipments import json_response
 from postal.api.validation import parse_query
 from postal.edge.keys import clock_key, pool_key, registry_key
+from postal.edge.responses import json_response
 from postal.services import audit, retention
 
 

@@ -16,10 +16,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from postal.api.openapi import Operation
-from postal.api.shipments import json_response
 from postal.api.validation import read_body
 from postal.carriers.vnpost.parse import parse_reports
 from postal.edge.keys import clock_key, pool_key, settings_key
+from postal.edge.responses import json_response
 from postal.errors import BadRequest, Unauthenticated
 from postal.services import carriers
 

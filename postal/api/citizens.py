@@ -7,10 +7,10 @@ from aiohttp import web
 from postal.api.auth import current_principal
 from postal.api.openapi import Operation
 from postal.api.schemas import ShipmentOut, _Out
-from postal.api.shipments import json_response
 from postal.api.validation import parse_body, parse_query
 from postal.domain.access import Principal
 from postal.edge.keys import clock_key, pool_key
+from postal.edge.responses import json_response
 from postal.errors import Unauthenticated
 from postal.services import citizens
 

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from postal.api.auth import require
 from postal.api.openapi import Operation
-from postal.api.shipments import json_response
 from postal.api.validation import parse_body, parse_query
 from postal.edge.keys import clock_key, pool_key
+from postal.edge.responses import json_response
 from postal.services import manifests, printing
 from postal.services.printing import Pdf
 

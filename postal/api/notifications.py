@@ -7,8 +7,8 @@ from pydantic import BaseModel, ConfigDict
 
 from postal.api.auth import require
 from postal.api.openapi import Operation
-from postal.api.shipments import json_response
 from postal.edge.keys import clock_key, pool_key
+from postal.edge.responses import json_response
 from postal.services import notifications
 
 

@@ -13,10 +13,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from postal.api.auth import require
 from postal.api.openapi import Operation
 from postal.api.schemas import _Out
-from postal.api.shipments import json_response
 from postal.api.validation import parse_body
 from postal.domain.access import Role
 from postal.edge.keys import clock_key, pool_key
+from postal.edge.responses import json_response
 from postal.services import payments
 
 

@@ -12,9 +12,9 @@ from postal.api.auth import require
 from postal.api.labels import pdf_response
 from postal.api.openapi import Operation
 from postal.api.schemas import ShipmentOut, _Out
-from postal.api.shipments import json_response
 from postal.api.validation import parse_body, parse_query
 from postal.edge.keys import clock_key, pool_key
+from postal.edge.responses import json_response
 from postal.services import reports, reschedule
 
 

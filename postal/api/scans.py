@@ -12,11 +12,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from postal.api.auth import require
 from postal.api.openapi import Operation
 from postal.api.schemas import EventOut, _Out
-from postal.api.shipments import json_response
 from postal.api.validation import invalid_from, parse_body
 from postal.domain.access import Principal
 from postal.edge.keys import clock_key, pool_key
 from postal.edge.problems import problem_body
+from postal.edge.responses import json_response
 from postal.errors import InvalidInput, PayloadTooLarge, PostalError
 from postal.services import attachments, recording
 from postal.store.database import is_unavailable

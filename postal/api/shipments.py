@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from aiohttp import web
 
 from postal.api.auth import require
@@ -13,15 +10,8 @@ from postal.api.schemas import ShipmentOut, ShipmentPage
 from postal.api.validation import parse_body, parse_query, read_body
 from postal.domain.codes import invalid
 from postal.edge.keys import clock_key, pool_key
+from postal.edge.responses import json_response
 from postal.services import shipment_creation, shipments
-
-
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    """JSON with real Vietnamese characters (not \\u escapes)."""
-    return web.Response(
-        status=status, body=json.dumps(data, ensure_ascii=False).encode(), content_type="application/json",
-        charset="utf-8", headers=headers,
-    )
 
 
 def _idempotency_key(request: web.Request) -> str | None:

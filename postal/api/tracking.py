@@ -23,10 +23,10 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from postal.api.openapi import Operation
-from postal.api.shipments import json_response
 from postal.api.validation import parse_query
 from postal.edge.headers import PRIVATE_HEADERS
 from postal.edge.keys import clock_key, pool_key, track_blocks_key
+from postal.edge.responses import json_response
 from postal.edge.session import client_address
 from postal.services import tracking
 

@@ -10,10 +10,10 @@ from aiohttp import web
 from postal.api.auth import require
 from postal.api.openapi import Operation
 from postal.api.schemas import _Out
-from postal.api.shipments import json_response
 from postal.api.validation import parse_body, parse_query
 from postal.domain.access import Role
 from postal.edge.keys import pool_key, resolve_key, settings_key
+from postal.edge.responses import json_response
 from postal.errors import NotFound
 from postal.services import webhooks
 from postal.services.webhooks import DeliveriesQuery, SubscriptionIn

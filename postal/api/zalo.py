@@ -17,10 +17,10 @@ from aiohttp import web
 
 from postal.api.openapi import Operation
 from postal.api.schemas import _Out
-from postal.api.shipments import json_response
 from postal.api.validation import read_body
 from postal.domain import zalo as rules
 from postal.edge.keys import clock_key, pool_key, settings_key
+from postal.edge.responses import json_response
 from postal.errors import Unauthenticated
 from postal.services import zalo as service
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
+from postal.edge.responses import dumps
 from postal.errors import PostalError
 
 PROBLEM_TYPE = "application/problem+json"
@@ -29,7 +29,7 @@ def from_error(exc: PostalError) -> web.Response:
     """The problem+json answer of a domain error, with ``Retry-After`` when it has one."""
     response = web.Response(
         status=exc.status,
-        body=json.dumps(problem_body(exc), ensure_ascii=False).encode(),
+        body=dumps(problem_body(exc)),
         content_type=PROBLEM_TYPE,
         charset="utf-8",
     )
