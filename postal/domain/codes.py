@@ -6,6 +6,7 @@ All pure: each function takes a value and returns the canonical form or raises
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from datetime import date
@@ -18,6 +19,7 @@ S10_COUNTRY = "VN"
 MAX_SERIAL = 99_999_999
 _S10_RE = re.compile(r"^([A-Z]{2})(\d{8})(\d)([A-Z]{2})$")
 _PREFIX_RE = re.compile(r"^[A-Z]{2}$")
+_SEPARATORS_RE = re.compile(r"[\s\-]")
 
 
 def invalid(field: str, message: str) -> InvalidInput:
@@ -27,7 +29,9 @@ def invalid(field: str, message: str) -> InvalidInput:
 
 def s10_check_digit(serial: str) -> int:
     """UPU S10 check digit of an 8-digit serial (weights 8 6 4 2 3 5 9 7, mod 11)."""
-    total = sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True))
+    if len(serial) != len(S10_WEIGHTS):
+        raise ValueError(f"S10 serial must have 8 digits, got {serial!r}")
+    total = sum(map(operator.mul, map(int, serial), S10_WEIGHTS))
     check = 11 - total % 11
     return {10: 0, 11: 5}.get(check, check)
 
@@ -44,7 +48,7 @@ def make_s10(prefix: str, number: int, country: str = S10_COUNTRY) -> str:
 
 def normalize_s10(text: str, field: str = "code") -> str:
     """Canonical tracking code from user input: case-insensitive, spaces and dashes ignored."""
-    code = re.sub(r"[\s\-]", "", text).upper()
+    code = _SEPARATORS_RE.sub("", text).upper()
     match = _S10_RE.match(code)
     if not match:
         raise invalid(field, "Mã bưu gửi phải có dạng 2 chữ cái, 9 chữ số và 'VN' (ví dụ RA123456785VN).")

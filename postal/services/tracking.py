@@ -242,7 +242,7 @@ def _event_status(event: str, to_status: str | None) -> Status | None:
 
 def _local(clock: Clock, moment: datetime) -> str:
     """Local ISO time to the second: a citizen needs no microseconds (and they only add digit noise)."""
-    return clock.local(moment.replace(microsecond=0))
+    return clock.local(moment, "seconds")
 
 
 LATE_TEXT: dict[Lang, str] = {
