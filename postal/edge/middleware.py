@@ -10,15 +10,18 @@ client got: a raised redirect is its 302/303, a client that went away mid-reques
 from __future__ import annotations
 
 import asyncio
+import bisect
+import itertools
 import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import asyncpg
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 
 from postal.edge.headers import is_api, secure
 from postal.edge.keys import error_page_key
@@ -42,27 +45,44 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class HttpMetrics:
-    """Prometheus series of the HTTP layer, in the app's own registry."""
+    """Prometheus series of the HTTP layer, in the app's own registry.
+
+    Counted with plain integers and turned into metric families only when ``/metrics`` is read:
+    prometheus_client's ``Counter`` and ``Histogram`` take a lock per increment (five per request),
+    which was a twentieth of a public lookup's CPU. Requests and scrapes run on the one event loop
+    thread of a process, so nothing else touches the counts while they change.
+    """
+
+    BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.requests = Counter(
-            "postal_http_requests", "HTTP requests by route and status", ["method", "route", "status"],
-            registry=registry,
-        )
-        self.latency = Histogram(
-            "postal_http_request_seconds", "HTTP request latency by route", ["method", "route"],
-            registry=registry, buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-        )
-        self._children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
+        self._requests: dict[tuple[str, str, str], int] = {}
+        self._latency: dict[tuple[str, str], list[float]] = {}  # per bucket (not cumulated; +Inf last), then sum
+        registry.register(self)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        """Count one request (the labelled children are looked up once per label set, not per request)."""
+        """Count one request."""
         key = (method, route, str(status))
-        children = self._children.get(key)
-        if children is None:
-            children = self._children[key] = (self.requests.labels(*key), self.latency.labels(method, route))
-        children[0].inc()
-        children[1].observe(seconds)
+        self._requests[key] = self._requests.get(key, 0) + 1
+        counts = self._latency.get((method, route))
+        if counts is None:
+            counts = self._latency[(method, route)] = [0.0] * (len(self.BUCKETS) + 2)
+        counts[bisect.bisect_left(self.BUCKETS, seconds)] += 1
+        counts[-1] += seconds
+
+    def collect(self) -> Iterator[Metric]:
+        requests = CounterMetricFamily("postal_http_requests", "HTTP requests by route and status",
+                                       labels=["method", "route", "status"])
+        for labels, count in self._requests.items():
+            requests.add_metric(labels, count)
+        yield requests
+        latency = HistogramMetricFamily("postal_http_request_seconds", "HTTP request latency by route",
+                                        labels=["method", "route"])
+        bounds = [*(str(float(b)) for b in self.BUCKETS), "+Inf"]
+        for (method, route), counts in self._latency.items():
+            cumulative = itertools.accumulate(counts[:-1])
+            latency.add_metric([method, route], list(zip(bounds, cumulative, strict=True)), counts[-1])
+        yield latency
 
 
 SLOW_SECONDS = 1.0
