@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import orjson
 
 from postal.errors import MigrationError
 from postal.settings import Settings
@@ -106,9 +107,19 @@ def stop_embedded_server(pgdata: Path) -> int | None:
     return int(info.pid) if info.pid is not None else 0
 
 
+def _json_text(value: object) -> str:
+    """JSON for a ``json``/``jsonb`` parameter: orjson (a scan's details and outbox payload, on every scan),
+    or the standard encoder for what orjson refuses (an integer beyond 64 bits from a carrier's report)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 async def _init_connection(con: asyncpg.Connection) -> None:
-    await con.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
-    await con.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # Decoded by the standard library: exact big integers and no error on numbers beyond a double.
+    await con.set_type_codec("jsonb", encoder=_json_text, decoder=json.loads, schema="pg_catalog")
+    await con.set_type_codec("json", encoder=_json_text, decoder=json.loads, schema="pg_catalog")
 
 
 async def _reset_connection(con: asyncpg.Connection) -> None:
