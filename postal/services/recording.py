@@ -33,6 +33,7 @@ Decisions written down here (they are part of the API contract):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -259,15 +260,23 @@ def _status_payload(row: asyncpg.Record, scan: ScanIn, before: ShipmentState, af
 
 def _summary(code: str, direction: str, status: str, failed_attempts: int, clock: Clock) -> dict[str, Any]:
     """The shipment as a scan answer shows it: enough for the courier's next step."""
-    state = ShipmentState(Status(status), failed_attempts)
+    text, allowed = _next_steps(direction, status, failed_attempts, clock.settings.max_attempts)
     return {
         "tracking_code": code,
         "direction": direction,
         "status": status,
-        "status_text": status_text(state.status, Direction(direction)),
+        "status_text": text,
         "failed_attempts": failed_attempts,
-        "allowed_events": [e.value for e in allowed_events(state, max_attempts=clock.settings.max_attempts)],
+        "allowed_events": list(allowed),
     }
+
+
+@functools.lru_cache(maxsize=256)
+def _next_steps(direction: str, status: str, failed_attempts: int, max_attempts: int) -> tuple[str, tuple[str, ...]]:
+    """(status text, allowed events) of a state: a pure function of few values, computed once each."""
+    state = ShipmentState(Status(status), failed_attempts)
+    allowed = allowed_events(state, max_attempts=max_attempts)
+    return status_text(state.status, Direction(direction)), tuple(e.value for e in allowed)
 
 
 def _answer(recorded: Recorded, event: asyncpg.Record, summary: dict[str, Any], clock: Clock) -> ScanOutcome:
