@@ -15,12 +15,14 @@ well-formed code that does not exist, a wrong ``phone4`` or a forged ``s`` (the 
 nothing, so a shared (carrier-grade NAT) address full of honest citizens is never throttled for
 looking up real codes; a malformed code (wrong check digit: most typos) reveals nothing either
 (anyone can compute the check digit) and is not counted. Misses are counted per client address
-in a fixed window in an UNLOGGED table shared by all processes; the current count is read in the
-same query as the shipment (no extra round trip). Once a client has ``settings.track_rate_limit``
-misses in ``track_rate_window_seconds``, *every* lookup from it answers 429 with ``Retry-After``
-until the window ends — hits too, or a 200 among 429s would tell a guesser which code is real.
-A process that saw the block remembers it in memory and answers 429 without the database.
-Fixed windows may let up to twice the limit through around a window boundary; that is accepted.
+in a fixed window in an UNLOGGED table shared by all processes; a hit reads the client's count in
+the same query as the shipment (no extra round trip), a miss learns it from the upsert that counts
+it. Once a client has ``settings.track_rate_limit`` misses in ``track_rate_window_seconds``,
+*every* lookup from it answers 429 with ``Retry-After`` until the window ends — hits too, or a
+200 among 429s would tell a guesser which code is real. A process that saw the block remembers it
+in memory and answers 429 without the database. The name, phone digits and ward are read only
+when a proof is offered. Fixed windows may let up to twice the limit through around a window
+boundary; that is accepted.
 """
 
 from __future__ import annotations
@@ -195,13 +197,14 @@ async def track(pool: asyncpg.Pool, clock: Clock, req: TrackRequest, blocks: Blo
     client = _client_hash(req.client, settings.key)
     check_blocked(blocks, client)
     code = _code_or_404(req.code)
+    window = settings.track_rate_window_seconds
     async with pool.acquire() as con:
-        row = await store.public_shipment_for(con, code, client, settings.track_rate_window_seconds)
-        if row["misses"] >= settings.track_rate_limit:
-            raise _block(blocks, client, row["retry_after"])
-        if row["id"] is None:
-            await count_miss(con, blocks, settings, client)
+        row = await store.public_shipment_for(con, code, client, window, proof=bool(req.sig or req.phone4))
+        if row is None:
+            await count_miss(con, blocks, settings, client)  # 429 once over the limit, else the 404 below
             raise _not_found()
+        if (row["misses"] or 0) >= settings.track_rate_limit:
+            raise _block(blocks, client, await rate_store.retry_after(con, window))
         proven, wrong = _proof(req, row, settings.key)
         if wrong:
             await count_miss(con, blocks, settings, client, WRONG_PROOF_WEIGHT)

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import asyncpg
 
+# The client's misses in the current window (NULL: none) by the database clock, read with the shipment.
 _SHIPMENT = (
-    "SELECT r.misses, r.retry_after, s.id, s.tracking_code, s.direction, s.status, s.due_date, s.created_at,"
-    " s.completed_at, s.citizen_name, right(s.citizen_phone, 4) AS phone_last4, s.ward_code, s.province_code"
-    " FROM (SELECT coalesce((SELECT h.hits FROM track_rate_hits h WHERE h.client_hash = $3"
-    "   AND h.window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)), 0) AS misses,"
-    "  greatest(1, ceil(floor(extract(epoch FROM now()) / $2) * $2 + $2"
-    "   - extract(epoch FROM clock_timestamp())))::int AS retry_after) r"
-    " LEFT JOIN shipments s ON s.tracking_code = $1"
+    "SELECT s.id, s.tracking_code, s.direction, s.status, s.due_date, s.created_at, s.completed_at,"
+    " (SELECT h.hits FROM track_rate_hits h WHERE h.client_hash = $3"
+    "  AND h.window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)) AS misses"
+    " FROM shipments s WHERE s.tracking_code = $1"
+)
+_SHIPMENT_WITH_PROOF = (
+    "SELECT s.id, s.tracking_code, s.direction, s.status, s.due_date, s.created_at, s.completed_at,"
+    " s.citizen_name, right(s.citizen_phone, 4) AS phone_last4, s.ward_code, s.province_code,"
+    " (SELECT h.hits FROM track_rate_hits h WHERE h.client_hash = $3"
+    "  AND h.window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)) AS misses"
+    " FROM shipments s WHERE s.tracking_code = $1"
 )
 _SHIPMENT_ONLY = (
     "SELECT s.id, s.tracking_code, s.direction, s.status, s.due_date, s.created_at, s.completed_at,"
@@ -35,13 +40,12 @@ async def public_shipment(con: asyncpg.Connection, code: str) -> asyncpg.Record 
     return await con.fetchrow(_SHIPMENT_ONLY, code)
 
 
-async def public_shipment_for(con: asyncpg.Connection, code: str, client_hash: bytes,
-                              window_seconds: int) -> asyncpg.Record:
-    """The shipment's public columns (plus what proofs are checked against; ``id`` NULL when no such code),
-    with the client's ``misses`` in the current window and its ``retry_after``: one round trip, no write."""
-    row = await con.fetchrow(_SHIPMENT, code, float(window_seconds), client_hash)
-    assert row is not None
-    return row
+async def public_shipment_for(con: asyncpg.Connection, code: str, client_hash: bytes, window_seconds: int,
+                              *, proof: bool) -> asyncpg.Record | None:
+    """The shipment's public columns, with the client's ``misses`` in the current window (NULL: none), or
+    None when there is no such code: one round trip, no write. ``proof``: also what proofs are checked
+    against and a proven answer shows (the name, the phone's last 4 digits, ward and province codes)."""
+    return await con.fetchrow(_SHIPMENT_WITH_PROOF if proof else _SHIPMENT, code, float(window_seconds), client_hash)
 
 
 async def public_events(con: asyncpg.Connection, shipment_id: int) -> list[asyncpg.Record]:

@@ -23,6 +23,10 @@ _HIT = (
     " greatest(1, ceil(extract(epoch FROM t.window_start) + $2 - extract(epoch FROM clock_timestamp())))::int"
     " AS retry_after"
 )
+_RETRY_AFTER = (
+    "SELECT greatest(1, ceil(floor(extract(epoch FROM now()) / $1) * $1 + $1"
+    " - extract(epoch FROM clock_timestamp())))::int"
+)
 _PURGE = "DELETE FROM track_rate_hits WHERE window_start < now() - make_interval(secs => $1)"
 
 
@@ -39,6 +43,11 @@ async def add_hits(con: asyncpg.Connection, client_hash: bytes, weight: int, win
     row = await con.fetchrow(_HIT, client_hash, float(window_seconds), weight)
     assert row is not None
     return WindowCount(hits=row["hits"], retry_after=row["retry_after"])
+
+
+async def retry_after(con: asyncpg.Connection, window_seconds: int) -> int:
+    """Seconds until the current window ends (at least 1), by the database clock."""
+    return int(await con.fetchval(_RETRY_AFTER, float(window_seconds)))
 
 
 async def purge_old_windows(con: asyncpg.Connection, window_seconds: int) -> int:
