@@ -14,7 +14,7 @@ from postal.domain.privacy import ERASED_DETAIL_KEYS, TERMINAL_STATUSES
 
 # A literal, not a parameter: the partial index shipments_purge_due carries this predicate.
 _TERMINAL_SQL = "(" + ", ".join(f"'{v}'" for v in TERMINAL_STATUSES) + ")"
-_DONE_AT = "coalesce(s.completed_at, s.updated_at)"
+_DONE_AT = "s.completed_at"  # stamped by every move to a terminal status (migration 020)
 
 
 async def claim_due(con: asyncpg.Connection, cutoff: datetime, limit: int) -> list[asyncpg.Record]:
