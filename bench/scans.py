@@ -257,6 +257,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu() -> float:
+    """CPU seconds of every PostgreSQL process on the machine (the server the benchmark uses, embedded or not)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, _, rest = stat.read_text().rpartition(")")
+        except OSError:
+            continue
+        if head.endswith("(postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 @dataclass
 class Result:
     name: str
@@ -267,6 +281,7 @@ class Result:
     p99_ms: float
     tool: str
     cpu_ms: float = 0.0
+    db_cpu_ms: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -274,7 +289,8 @@ class Result:
 
     def line(self) -> str:
         return (f"{self.name:7} {self.rate:8.0f} events/s   p50 {self.p50_ms:6.1f} ms   "
-                f"p99 {self.p99_ms:6.1f} ms   server CPU {self.cpu_ms:5.2f} ms/request   "
+                f"p99 {self.p99_ms:6.1f} ms   CPU per scan: server {self.cpu_ms:4.2f} ms, database"
+                f" {self.db_cpu_ms:4.2f} ms   "
                 f"({self.requests} requests, {self.errors} errors, {self.seconds:.1f} s, {self.tool})")
 
 
@@ -391,9 +407,10 @@ async def bench(args: argparse.Namespace) -> int:
             results: dict[str, list[Result]] = {name: [] for name in targets}
             for _ in range(args.rounds):
                 for name, (url, headers, pid) in targets.items():
-                    cpu_before = cpu_seconds(pid)
+                    cpu_before, db_before = cpu_seconds(pid), database_cpu()
                     result = await load(name, url, headers, codes, args.seconds)
                     result.cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000 / max(1, result.requests)
+                    result.db_cpu_ms = (database_cpu() - db_before) * 1000 / max(1, result.requests)
                     print("  round:", result.line(), flush=True)
                     results[name].append(result)
     return report(results, args)

@@ -7,9 +7,10 @@ the machinery, ``--check`` exits 1 when a target is missed).
 All servers run as their own processes on 127.0.0.1 against one freshly made database on the same
 PostgreSQL server (``DATABASE_URL`` when set, else the embedded pgserver), holding ``SHIPMENTS``
 shipments with 3 events each. The load is ``wrk -t2 -c50`` when ``wrk`` is on PATH (else 50 aiohttp
-clients), each request a random code of the set, for ``--seconds`` per round; rounds alternate
-between the servers so a passing load on the machine hits all alike. Printed: every round, the best
-round of each server, and the ratios postal/bare and (2 processes)/(1 process).
+clients), each request a random code of the set, for ``--seconds`` per round. Short rounds alternate
+between the servers, and the ratios are medians of rounds paired with their neighbours: this
+machine's speed drifts by half within a minute, so only side-by-side rounds compare. Printed: every
+round, the best round of each server, and the ratios postal/bare and (2 processes)/(1 process).
 
 - **bare**: the shipment row by code, then its events joined to the post office names (the same two
   statements postal runs, minus the miss counter read), JSON out. No throttle, no middleware.
@@ -37,7 +38,16 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from bench.scans import bench_database, cpu_seconds, free_port, postal_env, process, server_dsn, wait_ready
+from bench.scans import (
+    bench_database,
+    cpu_seconds,
+    database_cpu,
+    free_port,
+    postal_env,
+    process,
+    server_dsn,
+    wait_ready,
+)
 
 SHIPMENTS = 3000
 CONCURRENCY = 50
@@ -121,10 +131,14 @@ class Result:
     errors: int
     tool: str
     cpu_ms: float = 0.0
+    busy: float = 0.0  # share of the machine's CPUs busy during the round (all processes)
+    db_cpu_ms: float = 0.0
 
     def line(self) -> str:
         return (f"{self.name:9} {self.rate:8.0f} req/s   p50 {self.p50_ms:6.1f} ms   p99 {self.p99_ms:6.1f} ms"
-                f"   server CPU {self.cpu_ms:5.2f} ms/req   ({self.requests} requests, {self.errors} errors,"
+                f"   CPU/req: server {self.cpu_ms:4.2f} ms, database {self.db_cpu_ms:4.2f} ms;"
+                f" machine {self.busy:4.0%} busy"
+                f"   ({self.requests} requests, {self.errors} errors,"
                 f" {self.tool})")
 
 
@@ -201,6 +215,21 @@ def tree_cpu(pid: int) -> float:
     return cpu_seconds(pid) + sum(tree_cpu(int(c)) for c in children)
 
 
+def machine_times() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot (Linux /proc/stat; zeros elsewhere)."""
+    try:
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else 0.0
+
+
 def _postal_cmd(port: int, processes: int) -> list[str]:
     return [sys.executable, "-m", "postal.cli", "serve", "--no-workers", "--host", "127.0.0.1", "--port", str(port),
             "--processes", str(processes)]
@@ -246,9 +275,11 @@ async def bench(args: argparse.Namespace) -> int:
                 await load(name, f"http://127.0.0.1:{ports[name]}", codes, 1)
             for _ in range(args.rounds):
                 for name, proc in procs.items():
-                    before = tree_cpu(proc.pid)
+                    before, machine, db_before = tree_cpu(proc.pid), machine_times(), database_cpu()
                     result = await load(name, f"http://127.0.0.1:{ports[name]}", codes, args.seconds)
                     result.cpu_ms = (tree_cpu(proc.pid) - before) * 1000 / max(1, result.requests)
+                    result.db_cpu_ms = (database_cpu() - db_before) * 1000 / max(1, result.requests)
+                    result.busy = busy_share(machine, machine_times())
                     rounds.add(result)
     return report(rounds, args)
 
@@ -280,8 +311,8 @@ def report(rounds: Rounds, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tracking", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5, help="seconds per round (default 5)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per server (default 3)")
+    parser.add_argument("--seconds", type=float, default=2, help="seconds per round (default 2)")
+    parser.add_argument("--rounds", type=int, default=8, help="rounds per server (default 8)")
     parser.add_argument("--smoke", action="store_true", help="a tiny, quick run: checks the machinery only")
     parser.add_argument("--no-processes", action="store_true", help="skip the 2-process server")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")

@@ -48,3 +48,11 @@ def test_scale_bench_tiny_drops_its_database(server_dsn):
     assert "tracking by code" in out and "SLA report, agency-month" in out and "scan" in out
     assert "grew to 5,000 shipments, 30,000 events" in out
     assert _databases(server_dsn) <= before  # nothing left behind
+
+
+def test_scans_bench_smoke(server_dsn):
+    out = _run(server_dsn, "bench.scans", "--rounds", "1", "--seconds", "1")
+    assert "ratio postal/bare:" in out
+    for name in ("bare", "postal"):
+        line = next(x for x in out.splitlines() if x.startswith(f"{name} "))
+        assert " 0 errors" in line, line  # every scan a 201: recorded, not refused
