@@ -71,6 +71,7 @@ async def fresh_database() -> AsyncIterator[str]:
     """A new, migrated database with one agency and a staff token; dropped on exit."""
     server = os.environ.get("DATABASE_URL") or await asyncio.to_thread(
         embedded_server_uri, ROOT / ".postal-data-bench" / "pg")
+    assert server is not None, "no PostgreSQL: set DATABASE_URL or install pgserver"
     name = f"postal_bench_{uuid.uuid4().hex[:10]}"
     await _admin(server, f'CREATE DATABASE "{name}"')
     try:

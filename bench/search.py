@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import random
 import time
@@ -89,7 +90,7 @@ async def measure(con: asyncpg.Connection) -> None:
     for who, scope in (("staff AG-07", Scope(agency_code="AG-07")), ("admin", Scope())):
         for q in QUERIES:
             f = shipments_store.ListFilter(limit=50, **_search_terms(q))
-            ms, page = await timed(lambda f=f, scope=scope: shipments_store.list_shipments(con, scope, f))
+            ms, page = await timed(functools.partial(shipments_store.list_shipments, con, scope, f))
             print(f"{who:12} q={q!r:24} {ms:7.1f} ms  {min(len(page), 50):3} rows")
     for q in ("hung vuong", "4115", "không có ai tên này"):
         f = shipments_store.ListFilter(limit=50, **_search_terms(q))
