@@ -73,13 +73,13 @@ class HttpMetrics:
     def collect(self) -> Iterator[Metric]:
         requests = CounterMetricFamily("postal_http_requests", "HTTP requests by route and status",
                                        labels=["method", "route", "status"])
-        for labels, count in self._requests.items():
+        for labels, count in list(self._requests.items()):
             requests.add_metric(labels, count)
         yield requests
         latency = HistogramMetricFamily("postal_http_request_seconds", "HTTP request latency by route",
                                         labels=["method", "route"])
         bounds = [*(str(float(b)) for b in self.BUCKETS), "+Inf"]
-        for (method, route), counts in self._latency.items():
+        for (method, route), counts in list(self._latency.items()):
             cumulative = itertools.accumulate(counts[:-1])
             latency.add_metric([method, route], list(zip(bounds, cumulative, strict=True)), counts[-1])
         yield latency
