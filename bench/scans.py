@@ -318,18 +318,31 @@ request = function()
     codes[math.random(#codes)], os.date("!%%Y-%%m-%%dT%%H:%%M:%%SZ"), id)
   return wrk.format("POST", nil, headers, body)
 end
+"""
+
+WRK_DONE = """
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+  io.write(string.format("RESULT %d %d %d %d %d\\n", summary.requests, summary.duration,
     summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.timeout, latency:percentile(50), latency:percentile(99)))
 end
 """
+"""Ends every wrk script of the benchmarks: one RESULT line that :func:`wrk` reads."""
 
 
-def run_wrk(name: str, url: str, lua: str, seconds: float) -> Result:
-    """``wrk -t2 -c50`` for ``seconds`` with a Lua script that ends with the RESULT line; non-2xx are errors."""
+@dataclass(frozen=True)
+class WrkRun:
+    requests: int
+    errors: int  # non-2xx answers and socket errors
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+
+def wrk(url: str, lua: str, seconds: float) -> WrkRun:
+    """``wrk -t2 -c50`` for ``seconds`` with ``lua`` (whose requests) followed by :data:`WRK_DONE`."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua)
+        script.write(lua + WRK_DONE)
     try:
         out = subprocess.run(["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{max(1, round(seconds))}s", "-s", script.name,
                               url], capture_output=True, text=True, check=True).stdout
@@ -339,7 +352,13 @@ def run_wrk(name: str, url: str, lua: str, seconds: float) -> Result:
     if match is None:
         raise RuntimeError(f"wrk said: {out}")
     requests, micros, errors, p50, p99 = map(int, match.groups())
-    return Result(name, requests, errors, micros / 1e6, p50 / 1000, p99 / 1000, "wrk")
+    return WrkRun(requests, errors, micros / 1e6, p50 / 1000, p99 / 1000)
+
+
+def run_wrk(name: str, url: str, lua: str, seconds: float) -> Result:
+    """One round of scans from wrk."""
+    run = wrk(url, lua, seconds)
+    return Result(name, run.requests, run.errors, run.seconds, run.p50_ms, run.p99_ms, "wrk")
 
 
 def scans_script(codes: list[str], headers: dict[str, str]) -> str:

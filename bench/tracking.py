@@ -25,10 +25,8 @@ import contextlib
 import json
 import os
 import random
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +45,7 @@ from bench.scans import (
     process,
     server_dsn,
     wait_ready,
+    wrk,
 )
 
 SHIPMENTS = 3000
@@ -148,28 +147,14 @@ math.randomseed(os.time())
 request = function()
   return wrk.format("GET", "/api/v1/track/" .. codes[math.random(#codes)])
 end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
-    + summary.errors.timeout, latency:percentile(50), latency:percentile(99)))
-end
 """
 
 
 def run_wrk(name: str, base: str, codes: list[str], seconds: float) -> Result:
     """``wrk -t2 -c50`` for ``seconds``; non-2xx answers count as errors."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % ", ".join(f'"{c}"' for c in codes))
-    try:
-        out = subprocess.run(["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{max(1, round(seconds))}s", "-s", script.name,
-                              base], capture_output=True, text=True, check=True).stdout
-    finally:
-        os.unlink(script.name)
-    match = re.search(r"RESULT (\d+) (\d+) (\d+) (\d+) (\d+)", out)
-    if match is None:
-        raise RuntimeError(f"wrk said: {out}")
-    requests, micros, errors, p50, p99 = map(int, match.groups())
-    return Result(name, (requests - errors) / (micros / 1e6), p50 / 1000, p99 / 1000, requests, errors, "wrk")
+    run = wrk(base, WRK_SCRIPT % ", ".join(f'"{c}"' for c in codes), seconds)
+    return Result(name, (run.requests - run.errors) / run.seconds, run.p50_ms, run.p99_ms, run.requests,
+                  run.errors, "wrk")
 
 
 async def run_aiohttp(name: str, base: str, codes: list[str], seconds: float) -> Result:
