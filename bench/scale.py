@@ -130,6 +130,7 @@ async def load(con: asyncpg.Connection, chunks: Iterator[list[tuple[Any, ...]]],
     """COPY the shipments of each chunk and their events; for a big load the secondary indexes are dropped
     first and built after (one sorted build each instead of millions of inserts). Seconds taken."""
     started = time.perf_counter()
+    phases: list[tuple[str, float]] = []
     indexes = await _secondary_indexes(con) if rebuild_indexes else []
     async with con.transaction():
         await con.execute("SET LOCAL session_replication_role = replica")  # no FK trigger per row
@@ -139,10 +140,14 @@ async def load(con: asyncpg.Connection, chunks: Iterator[list[tuple[Any, ...]]],
         for rows in chunks:
             await con.copy_records_to_table("shipments", records=rows, columns=SHIPMENT_COLUMNS)
             await con.copy_records_to_table("shipment_events", records=events(rows), columns=EVENT_COLUMNS)
+        phases.append(("copy", time.perf_counter() - started))
         for _, definition in indexes:
             await con.execute(definition)
+        phases.append(("indexes", time.perf_counter() - started))
     await con.execute("SELECT setval('shipments_id_seq', (SELECT max(id) FROM shipments))")
     await con.execute("VACUUM ANALYZE shipments, shipment_events")  # what autovacuum does after a load
+    phases.append(("vacuum", time.perf_counter() - started))
+    print("  " + ", ".join(f"{n} until {t:.1f} s" for n, t in phases), flush=True)
     return time.perf_counter() - started
 
 
