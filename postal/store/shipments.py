@@ -255,7 +255,9 @@ async def list_shipments(con: asyncpg.Connection, scope: Scope, f: ListFilter) -
     """Newest first, keyset-paginated on id; one more row than ``limit`` tells whether a next page exists.
 
     A text search tries the newest :data:`RECENT_WINDOW` rows first; when they hold a full page, those are
-    the newest matches (a prefix of the id order), otherwise the whole table is searched (by the index).
+    the newest matches (a prefix of the id order), and when the window holds fewer rows than it may, it
+    holds every visible row and its matches are all there are (an agency with a few thousand shipments
+    never reaches the big index); otherwise the whole table is searched (by the index).
     """
     where, args = _list_where(scope, f)
     if f.words:
@@ -267,10 +269,13 @@ async def list_shipments(con: asyncpg.Connection, scope: Scope, f: ListFilter) -
         window_args += [RECENT_WINDOW, f.limit + 1]
         n = len(window_args)
         sql = (f"WITH recent AS MATERIALIZED ({recent} ORDER BY s.id DESC LIMIT ${n - 1})"  # noqa: S608 - $n only
-               f" {_SELECT} WHERE s.id IN (SELECT id FROM recent){where} ORDER BY s.id DESC LIMIT ${n}")
+               " SELECT w.window_rows, h.* FROM (SELECT count(*) AS window_rows FROM recent) w LEFT JOIN LATERAL"
+               f" ({_SELECT} WHERE s.id IN (SELECT id FROM recent){where} ORDER BY s.id DESC LIMIT ${n}) h ON true"
+               " ORDER BY h.id DESC NULLS LAST")
         rows = await con.fetch(sql, *window_args)
-        if len(rows) > f.limit:
-            return rows
+        hits = [r for r in rows if r["id"] is not None]
+        if len(hits) > f.limit or rows[0]["window_rows"] < RECENT_WINDOW:
+            return hits
     sql, args = _whole_table(where, args, f.limit)
     return await con.fetch(sql, *args)
 

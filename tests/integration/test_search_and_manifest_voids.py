@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from typing import cast
 
 import asyncpg
 import pytest
 from pypdf import PdfReader
 from reportlab.lib.units import mm
 
-from postal.domain.search import fold
+from postal.domain.access import Scope
+from postal.domain.search import fold, terms
+from postal.store import shipments as shipments_store
+from postal.store.shipments import ListFilter
 from tests.integration.scan_helpers import create_shipment, scan_body
 
 
@@ -43,6 +47,39 @@ async def test_search_is_accent_case_insensitive_and_partial(client, world, db):
     assert await _codes(client, world, "nhung", who="integ1") == {nhung}  # same agency
     # another agency's staff sees nothing of ours
     assert await _codes(client, world, "nhung", who="staff2") == set()
+
+
+class _CountingConnection:
+    """A connection that counts the statements ``list_shipments`` sends."""
+
+    def __init__(self, con: asyncpg.Connection) -> None:
+        self.con, self.statements = con, 0
+
+    async def fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
+        self.statements += 1
+        return await self.con.fetch(sql, *args)
+
+
+async def test_search_window_then_whole_table(client, world, db, monkeypatch):
+    """The newest RECENT_WINDOW visible rows first: a full page there is the answer; a window holding
+    fewer rows than it may holds every visible row, so its matches are the answer; only a full window
+    without a full page sends the whole-table query, which still finds the old row."""
+    old = await create_shipment(client, world, **{"citizen.name": "Trần Văn Bình"})
+    newer = [await create_shipment(client, world) for _ in range(3)]  # Nguyễn Thị Hồng Nhung
+    agency = Scope(agency_code="AG-1")
+
+    async def search(q: str, window: int, limit: int = 50) -> tuple[list[str], int]:
+        monkeypatch.setattr(shipments_store, "RECENT_WINDOW", window)
+        counting = _CountingConnection(db)
+        rows = await shipments_store.list_shipments(
+            cast(asyncpg.Connection, counting), agency, ListFilter(words=tuple(terms(q)), limit=limit))
+        return [r["tracking_code"] for r in rows], counting.statements
+
+    assert await search("binh", 100) == ([old], 1)  # 4 rows < 100: the window is everything
+    assert await search("binh", 2) == ([old], 2)  # 2 newest hold no Bình: the whole table is searched
+    assert await search("nhung", 3, limit=2) == ([*reversed(newer)], 1)  # a full page in the window
+    assert await search("nobody", 4) == ([], 2)
+    assert await search("nobody", 5) == ([], 1)
 
 
 async def test_python_fold_agrees_with_sql_fold(db):
