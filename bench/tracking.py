@@ -10,7 +10,9 @@ shipments with 3 events each. The load is ``wrk -t2 -c50`` when ``wrk`` is on PA
 clients), each request a random code of the set, for ``--seconds`` per round. Short rounds alternate
 between the servers, and the ratios are medians of rounds paired with their neighbours: this
 machine's speed drifts by half within a minute, so only side-by-side rounds compare. Printed: every
-round, the best round of each server, and the ratios postal/bare and (2 processes)/(1 process).
+round, the best round of each server, and the ratios postal/bare and (2 processes)/(1 process), for
+postal and for the bare server (two processes on one port, as ``postal serve --processes 2``): what
+two processes gain on this machine, whatever the server.
 
 - **bare**: the shipment row by code, then its events joined to the post office names (the same two
   statements postal runs, minus the miss counter read), JSON out. No throttle, no middleware.
@@ -27,6 +29,7 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -78,7 +81,7 @@ FROM shipments s, (VALUES ('picked_up', interval '2 days', 'created', 'picked_up
 # The bare server
 
 
-async def bare_app(dsn: str) -> object:
+async def bare_app(dsn: str, pool_size: int = POOL_SIZE) -> object:
     """The baseline: the same two reads, JSON out, nothing else."""
     from aiohttp import web
 
@@ -86,7 +89,7 @@ async def bare_app(dsn: str) -> object:
         if con.is_in_transaction():
             await con.execute("ROLLBACK")
 
-    pool = await asyncpg.create_pool(dsn, min_size=POOL_SIZE, max_size=POOL_SIZE, reset=reset,
+    pool = await asyncpg.create_pool(dsn, min_size=pool_size, max_size=pool_size, reset=reset,
                                      server_settings={"timezone": "UTC"})
 
     async def track(request: web.Request) -> web.Response:
@@ -110,10 +113,20 @@ async def bare_app(dsn: str) -> object:
     return app
 
 
-def run_bare_server(port: int, dsn: str) -> None:
+def run_bare_server(port: int, dsn: str, processes: int, pool_size: int) -> None:
+    """The baseline in ``processes`` processes sharing the port (SO_REUSEPORT, as ``postal serve
+    --processes``), each with ``pool_size`` connections: this one and children stopped with it."""
     from aiohttp import web
 
-    web.run_app(bare_app(dsn), host="127.0.0.1", port=port, print=None, access_log=None)  # type: ignore[arg-type]
+    child = [sys.executable, "-m", "bench.tracking", "--bare-server", str(port), dsn, "1", str(pool_size)]
+    children = [subprocess.Popen(child) for _ in range(processes - 1)]
+    try:
+        web.run_app(bare_app(dsn, pool_size), host="127.0.0.1", port=port, print=None,  # type: ignore[arg-type]
+                    access_log=None, reuse_port=True)
+    finally:
+        for proc in children:
+            proc.terminate()
+            proc.wait(10)
 
 
 # ---------------------------------------------------------------------------
@@ -134,7 +147,7 @@ class Result:
     db_cpu_ms: float = 0.0
 
     def line(self) -> str:
-        return (f"{self.name:9} {self.rate:8.0f} req/s   p50 {self.p50_ms:6.1f} ms   p99 {self.p99_ms:6.1f} ms"
+        return (f"{self.name:8} {self.rate:8.0f} req/s   p50 {self.p50_ms:6.1f} ms   p99 {self.p99_ms:6.1f} ms"
                 f"   CPU/req: server {self.cpu_ms:4.2f} ms, database {self.db_cpu_ms:4.2f} ms;"
                 f" machine {self.busy:4.0%} busy"
                 f"   ({self.requests} requests, {self.errors} errors,"
@@ -245,14 +258,21 @@ async def bench(args: argparse.Namespace) -> int:
             codes = [r[0] for r in await con.fetch("SELECT tracking_code FROM shipments")]
         finally:
             await con.close()
-        ports = {"bare": free_port(), "postal": free_port(), "postal×2": free_port()}
-        bare_cmd = [sys.executable, "-m", "bench.tracking", "--bare-server", str(ports["bare"]), dsn]
+        ports = {"bare": free_port(), "postal": free_port(), "bare×2": free_port(), "postal×2": free_port()}
+
+        def bare_cmd(name: str, processes: int) -> list[str]:  # two processes share one's connections
+            return [sys.executable, "-m", "bench.tracking", "--bare-server", str(ports[name]), dsn, str(processes),
+                    str(POOL_SIZE // processes)]
+
         with tempfile.TemporaryDirectory() as data_dir, contextlib.ExitStack() as stack:
             env = postal_env(dsn, data_dir, args.log_level) | dict(kv.split("=", 1) for kv in args.postal_env)
-            procs = {"bare": stack.enter_context(process(bare_cmd, dict(os.environ))),
+            # Two processes share the connections of one (a server's 100 would not hold 2 × 2 × 20 more).
+            half = {"POSTAL_POOL_MAX_SIZE": str(POOL_SIZE // 2), "POSTAL_POOL_MIN_SIZE": str(POOL_SIZE // 2)}
+            procs = {"bare": stack.enter_context(process(bare_cmd("bare", 1), dict(os.environ))),
                      "postal": stack.enter_context(process(_postal_cmd(ports["postal"], 1), env))}
             if not args.no_processes:
-                procs["postal×2"] = stack.enter_context(process(_postal_cmd(ports["postal×2"], 2), env))
+                procs["bare×2"] = stack.enter_context(process(bare_cmd("bare×2", 2), dict(os.environ)))
+                procs["postal×2"] = stack.enter_context(process(_postal_cmd(ports["postal×2"], 2), env | half))
             for name, proc in procs.items():
                 await wait_ready(f"http://127.0.0.1:{ports[name]}/healthz", proc)
             rounds = Rounds()
@@ -287,10 +307,13 @@ def report(rounds: Rounds, args: argparse.Namespace) -> int:
           f" bare/postal {cpu:.2f}; postal p99 {postal.p99_ms:.1f} ms (target ≤ {TARGET_P99_MS:.0f} ms):"
           f" {'OK' if ok else 'MISSED'}")
     if "postal×2" in rounds.results:
-        scaling = statistics.median(two.rate / one.rate for two, one in
-                                    zip(rounds.results["postal×2"], rounds.results["postal"], strict=True))
-        print(f"scaling 2 processes / 1: {scaling:.2f} (median of paired rounds; target ≥ {TARGET_SCALING:.1f};"
-              f" {os.cpu_count()} CPUs shared with the load generator, the bare server and PostgreSQL)")
+        def scaling(name: str) -> float:
+            return statistics.median(two.rate / one.rate for two, one in
+                                     zip(rounds.results[f"{name}×2"], rounds.results[name], strict=True))
+
+        print(f"scaling 2 processes / 1: postal {scaling('postal'):.2f} (median of paired rounds; target ≥"
+              f" {TARGET_SCALING:.1f}), the bare server {scaling('bare'):.2f} the same way; {os.cpu_count()} CPUs"
+              " shared with the load generator and PostgreSQL")
     return 1 if args.check and not ok else 0
 
 
@@ -304,10 +327,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="INFO", help="POSTAL_LOG_LEVEL of postal serve (default INFO)")
     parser.add_argument("--postal-env", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for postal serve, e.g. POSTAL_ACCESS_LOG_SAMPLE=1 (repeatable)")
-    parser.add_argument("--bare-server", nargs=2, metavar=("PORT", "DSN"), help=argparse.SUPPRESS)
+    parser.add_argument("--bare-server", nargs=4, metavar=("PORT", "DSN", "PROCESSES", "POOL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.bare_server:
-        run_bare_server(int(args.bare_server[0]), args.bare_server[1])
+        port, dsn, processes, pool = args.bare_server
+        run_bare_server(int(port), dsn, int(processes), int(pool))
         return 0
     if args.smoke:
         args.seconds, args.rounds = 1, 1

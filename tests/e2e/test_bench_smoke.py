@@ -37,9 +37,18 @@ def _databases(server_dsn: str) -> set[str]:
 def test_tracking_bench_smoke(server_dsn):
     out = _run(server_dsn, "bench.tracking", "--smoke")
     assert "ratio postal/bare:" in out and "scaling 2 processes / 1:" in out
-    for name in ("bare", "postal", "postal×2"):
+    for name in ("bare", "postal", "bare×2", "postal×2"):
         line = next(x for x in out.splitlines() if x.startswith(f"{name} "))
         assert " 0 errors" in line, line  # every answer a 200: the real route, not an error page
+    left = [p for p in Path("/proc").glob("[0-9]*/cmdline") if b"--bare-server" in _read(p)]
+    assert not left, "a bare server process outlived the benchmark"
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # the process ended meanwhile
+        return b""
 
 
 def test_scale_bench_tiny_drops_its_database(server_dsn):
