@@ -61,7 +61,7 @@ def test_scale_bench_tiny_drops_its_database(server_dsn):
 
 def test_scans_bench_smoke(server_dsn):
     out = _run(server_dsn, "bench.scans", "--rounds", "1", "--seconds", "1")
-    assert "ratio postal/bare:" in out
-    for name in ("bare", "postal"):
+    assert "ratio postal/bare:" in out and "ratio postal/(bare+outbox):" in out
+    for name in ("bare", "postal", "bare+outbox"):
         line = next(x for x in out.splitlines() if x.startswith(f"{name} "))
         assert " 0 errors" in line, line  # every scan a 201: recorded, not refused
