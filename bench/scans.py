@@ -2,7 +2,7 @@
 
 Run from the repo root: ``python -m bench.scans`` (``--check`` exits 1 when a target is missed).
 
-Both servers run as their own process on 127.0.0.1 against the same PostgreSQL server and the same
+The servers run as their own processes on 127.0.0.1 against the same PostgreSQL server and the same
 freshly made database (``DATABASE_URL`` when set, else the embedded pgserver in
 ``.postal-data-bench``) holding a few thousand shipments in ``in_transit``. Each request records an
 ``arrived`` scan (allowed again from ``in_transit``, so the same shipments serve every round):
@@ -16,7 +16,7 @@ freshly made database (``DATABASE_URL`` when set, else the embedded pgserver in
 
 The load is ``wrk -t2 -c50`` when ``wrk`` is on PATH (a Lua script posts each scan with a fresh
 ``client_event_id``), else 50 aiohttp clients, for ``--seconds`` per round. Short rounds alternate
-between the two servers and each postal round is paired with the bare round before it: the median of
+between the servers and each postal round is paired with the bare round before it: the median of
 those ratios is reported, because this machine's speed drifts by half within a minute (the same bare
 server measured 0.23 to 0.36 ms of CPU per request in consecutive rounds). Printed: events/s, p50,
 p99, server CPU per scan and the ratio. Targets (issue 16): postal ≥ 0.75 of the bare endpoint's
