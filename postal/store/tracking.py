@@ -9,25 +9,18 @@ from __future__ import annotations
 
 import asyncpg
 
+from postal.store.tracking_rate import window_start_sql
+
+_PUBLIC = "s.id, s.tracking_code, s.direction, s.status, s.due_date, s.created_at, s.completed_at"
+# What proofs are checked against and a proven answer shows.
+_PROOF = "s.citizen_name, right(s.citizen_phone, 4) AS phone_last4, s.ward_code, s.province_code"
 # The client's misses in the current window (NULL: none) by the database clock, read with the shipment.
-_SHIPMENT = (
-    "SELECT s.id, s.tracking_code, s.direction, s.status, s.due_date, s.created_at, s.completed_at,"
-    " (SELECT h.hits FROM track_rate_hits h WHERE h.client_hash = $3"
-    "  AND h.window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)) AS misses"
-    " FROM shipments s WHERE s.tracking_code = $1"
-)
-_SHIPMENT_WITH_PROOF = (
-    "SELECT s.id, s.tracking_code, s.direction, s.status, s.due_date, s.created_at, s.completed_at,"
-    " s.citizen_name, right(s.citizen_phone, 4) AS phone_last4, s.ward_code, s.province_code,"
-    " (SELECT h.hits FROM track_rate_hits h WHERE h.client_hash = $3"
-    "  AND h.window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)) AS misses"
-    " FROM shipments s WHERE s.tracking_code = $1"
-)
-_SHIPMENT_ONLY = (
-    "SELECT s.id, s.tracking_code, s.direction, s.status, s.due_date, s.created_at, s.completed_at,"
-    " s.citizen_name, right(s.citizen_phone, 4) AS phone_last4, s.ward_code, s.province_code"
-    " FROM shipments s WHERE s.tracking_code = $1"
-)
+_MISSES = (f"(SELECT h.hits FROM track_rate_hits h WHERE h.client_hash = $3"  # noqa: S608 - constant SQL
+           f" AND h.window_start = {window_start_sql('$2')}) AS misses")
+_FROM = " FROM shipments s WHERE s.tracking_code = $1"
+_SHIPMENT = f"SELECT {_PUBLIC}, {_MISSES}{_FROM}"
+_SHIPMENT_WITH_PROOF = f"SELECT {_PUBLIC}, {_PROOF}, {_MISSES}{_FROM}"
+_SHIPMENT_ONLY = f"SELECT {_PUBLIC}, {_PROOF}{_FROM}"
 _EVENTS = (
     "SELECT e.event, e.occurred_at, e.to_status, e.applied, p.name AS post_office_name"
     " FROM shipment_events e LEFT JOIN post_offices p ON p.code = e.post_office_code"

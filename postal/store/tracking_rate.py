@@ -15,9 +15,16 @@ from dataclasses import dataclass
 
 import asyncpg
 
+
+def window_start_sql(seconds: str) -> str:
+    """SQL for the start of the current fixed window of ``seconds`` (a parameter such as ``$2``), by the
+    database clock: the one definition of the window, for the upsert here and the read with a lookup."""
+    return f"to_timestamp(floor(extract(epoch FROM now()) / {seconds}) * {seconds})"
+
+
 _HIT = (
-    "INSERT INTO track_rate_hits AS t (client_hash, window_start, hits)"
-    " VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), $3)"
+    "INSERT INTO track_rate_hits AS t (client_hash, window_start, hits)"  # noqa: S608 - constant SQL
+    f" VALUES ($1, {window_start_sql('$2')}, $3)"
     " ON CONFLICT (client_hash, window_start) DO UPDATE SET hits = t.hits + EXCLUDED.hits"
     " RETURNING t.hits,"
     " greatest(1, ceil(extract(epoch FROM t.window_start) + $2 - extract(epoch FROM clock_timestamp())))::int"
