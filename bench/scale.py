@@ -15,7 +15,8 @@ not, and ``EXPLAIN`` tells which (a Seq Scan on ``shipments`` or ``shipment_even
 Measured, each many times (p50 / p99 in ms, in one connection, from the client):
 tracking by code (the two reads of ``GET /track``), the staff list first page (probe agency and all),
 a filter (status), a search (text in the name or dossier code), the overdue list and the overdue
-watcher's claim (rolled back), the SLA report for the probe agency-month (its three queries), a scan
+watcher's claim (rolled back), the outbox dispatcher's claim (rolled back; every event's change record
+is in the outbox, as the service writes it), the SLA report for the probe agency-month (its three queries), a scan
 (event insert + status update + outbox row, committed).
 """
 
@@ -116,6 +117,10 @@ async def base_data(con: asyncpg.Connection) -> None:
                       " VALUES ($1, 'Cơ quan đo tải', '25', '08707', 'BC-000')", PROBE)
     await con.execute("INSERT INTO users (username, role, post_office_code)"
                       " VALUES ('scale-courier', 'courier', 'BC-000')")
+    # What the dispatcher has to do at any time: deliveries due now and retries due later.
+    await con.execute("INSERT INTO outbox (topic, payload, available_at) SELECT 'webhook.fanout', '{}',"
+                      " now() + CASE WHEN n % 2 = 0 THEN interval '0' ELSE interval '1 hour' END"
+                      " FROM generate_series(1, 200) n")
 
 
 async def _secondary_indexes(con: asyncpg.Connection) -> list[tuple[str, str]]:
@@ -137,18 +142,31 @@ async def load(con: asyncpg.Connection, chunks: Iterator[list[tuple[Any, ...]]],
         await con.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for name, _ in indexes:
             await con.execute(f'DROP INDEX "{name}"')
+        first_event = await con.fetchval("SELECT coalesce(max(id), 0) FROM shipment_events")
         for rows in chunks:
             await con.copy_records_to_table("shipments", records=rows, columns=SHIPMENT_COLUMNS)
             await con.copy_records_to_table("shipment_events", records=events(rows), columns=EVENT_COLUMNS)
         phases.append(("copy", time.perf_counter() - started))
+        await con.execute(_RECORDS_SQL, first_event)
+        phases.append(("outbox", time.perf_counter() - started))
         for _, definition in indexes:
             await con.execute(definition)
         phases.append(("indexes", time.perf_counter() - started))
     await con.execute("SELECT setval('shipments_id_seq', (SELECT max(id) FROM shipments))")
-    await con.execute("VACUUM ANALYZE shipments, shipment_events")  # what autovacuum does after a load
+    await con.execute("VACUUM ANALYZE shipments, shipment_events, outbox")  # what autovacuum does after a load
     phases.append(("vacuum", time.perf_counter() - started))
     print("  " + ", ".join(f"{n} until {t:.1f} s" for n, t in phases), flush=True)
     return time.perf_counter() - started
+
+
+# Each event's change record, as the service stores it (processed when written: migration 023). Triggers
+# are off during the load (replica role), so the state is written here as the trigger would.
+_RECORDS_SQL = """
+INSERT INTO outbox (topic, shipment_id, payload, created_at, available_at, processed_at)
+SELECT 'shipment.status_changed', shipment_id, jsonb_build_object('event', event, 'status', to_status,
+       'previous_status', from_status, 'event_id', id), recorded_at, recorded_at, recorded_at
+FROM shipment_events WHERE id > $1
+"""
 
 
 def probe_rows(first_id: int) -> list[tuple[Any, ...]]:
@@ -179,10 +197,11 @@ def queries(codes: list[str], in_transit: list[str], courier: int) -> dict[str, 
     """name → (one execution, repetitions, SQL to EXPLAIN or None)."""
     from postal.domain.access import Scope
     from postal.domain.search import terms
-    from postal.store import reports, tracking
+    from postal.store import outbox, reports, tracking
     from postal.store import shipments as ship
     from postal.store.overdue import _CLAIM_SQL
     from postal.store.shipments import ListFilter
+    from postal.workers import HANDLERS
 
     probe, everyone = Scope(agency_code=PROBE), Scope()
 
@@ -206,6 +225,12 @@ def queries(codes: list[str], in_transit: list[str], courier: int) -> dict[str, 
         tx = con.transaction()
         await tx.start()
         await con.fetch(_CLAIM_SQL, TODAY, 100)
+        await tx.rollback()
+
+    async def dispatch(con: asyncpg.Connection) -> None:
+        tx = con.transaction()
+        await tx.start()
+        await outbox.claim_due(con, HANDLERS, 50)
         await tx.rollback()
 
     async def scan(con: asyncpg.Connection) -> None:
@@ -234,6 +259,7 @@ def queries(codes: list[str], in_transit: list[str], courier: int) -> dict[str, 
         "staff list, search (all)": (listing(everyone, words=code_words), 30, sql_of(everyone, words=code_words)),
         "overdue list (agency)": (listing(probe, overdue=True), 100, sql_of(probe, overdue=True)),
         "overdue watcher claim": (claim, 30, None),
+        "outbox dispatcher claim": (dispatch, 30, None),
         "SLA report, agency-month": (sla, 20, None),
         "scan": (scan, 200, None),
     }

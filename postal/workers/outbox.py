@@ -2,7 +2,10 @@
 
 Each topic has one handler; a row is marked processed when its handler returns,
 and retried with exponential backoff when it raises. Topics without a handler
-stay pending until a later version handles them: nothing is dropped.
+stay pending until a later version handles them: nothing is dropped. The change records
+(``shipment.created``, ``shipment.status_changed``, ``shipment.verification_reset``) are the exception:
+their consumers are the twins queued beside them by triggers, so they are stored processed
+(migration 023) and never sit in the queue this dispatcher reads.
 """
 
 from __future__ import annotations

@@ -211,3 +211,20 @@ async def test_a_new_subscription_gets_no_backlog(client, world, dsn, lsettings)
             await rec.wait_for(1)
             await asyncio.sleep(1)
     assert [json.loads(r.body)["data"]["tracking_code"] for r in rec.requests] == [code]
+
+
+async def test_change_records_never_wait_in_the_dispatchers_queue(client, world, dsn, lsettings):
+    """shipment.created and shipment.status_changed (direct and locked scan paths) are stored as processed
+    (migration 023): the dispatcher claims only their webhook twins, so its poll does not grow with every scan."""
+    async with receiver() as rec:
+        await subscribe(client, world, rec.url)
+        code = await create_shipment(client, world)
+        await walk(client, world, code, ["picked_up", "arrived", "out_for_delivery"])
+        assert (await scan(client, world, scan_body(code, "delivered", proof=delivery_proof()))).status == 201
+        rows = await world.db.fetch("SELECT topic, processed_at IS NOT NULL AS done FROM outbox"
+                                    " WHERE topic LIKE 'shipment.%' OR topic = 'webhook.fanout'")
+        assert sorted((r["topic"], r["done"]) for r in rows) == sorted(
+            [("shipment.created", True)] + [("shipment.status_changed", True)] * 4 + [("webhook.fanout", False)] * 5)
+        async with workers(dsn, lsettings):
+            await rec.wait_for(5)
+    assert await world.db.fetchval("SELECT count(*) FROM outbox WHERE processed_at IS NULL") == 0
