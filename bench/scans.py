@@ -210,9 +210,10 @@ async def wait_ready(url: str, proc: subprocess.Popen[bytes], seconds: float = 6
     raise RuntimeError(f"server not ready: {url}")
 
 
-def postal_command(port: int, loop: str) -> list[str]:
-    """``postal serve`` as a user runs it; with ``--loop uvloop`` started on uvloop's event loop."""
-    serve = ["serve", "--no-workers", "--host", "127.0.0.1", "--port", str(port)]
+def postal_command(port: int, loop: str, workers: bool = False) -> list[str]:
+    """``postal serve`` as a user runs it; with ``--loop uvloop`` started on uvloop's event loop. Without
+    ``workers`` the background jobs stay off (the measure is the request path); with them, as deployed."""
+    serve = ["serve", *(() if workers else ("--no-workers",)), "--host", "127.0.0.1", "--port", str(port)]
     if loop == "uvloop":
         code = ("import asyncio, sys, uvloop; asyncio.set_event_loop_policy(uvloop.EventLoopPolicy());"
                 " from postal.cli import main; sys.exit(main(sys.argv[1:]))")
@@ -436,9 +437,9 @@ async def bench(args: argparse.Namespace) -> int:
             return [sys.executable, "-W", "ignore::DeprecationWarning", "-m", "bench.scans", "--bare-server",
                     str(port), dsn, args.loop, *outbox]
 
+        postal_cmd = postal_command(postal_port, args.loop, args.workers)
         with tempfile.TemporaryDirectory() as data_dir, \
-                process(postal_command(postal_port, args.loop), postal_env(dsn, data_dir, args.log_level)) \
-                as postal_proc, \
+                process(postal_cmd, postal_env(dsn, data_dir, args.log_level)) as postal_proc, \
                 process(bare_cmd(bare_port), dict(os.environ)) as bare_proc, \
                 process(bare_cmd(outbox_port, "--outbox"), dict(os.environ)) as outbox_proc:
             await wait_ready(f"http://127.0.0.1:{postal_port}/healthz", postal_proc)
@@ -495,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=SECONDS, help=f"seconds per round (default {SECONDS:g})")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"rounds per server (default {ROUNDS})")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--workers", action="store_true",
+                        help="run postal's background jobs in its process, as deployed (default: off)")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                         help="event loop of both servers (default asyncio, as `postal serve` runs)")
     parser.add_argument("--log-level", default="INFO",
