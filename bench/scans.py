@@ -21,6 +21,11 @@ those ratios is reported, because this machine's speed drifts by half within a m
 server measured 0.23 to 0.36 ms of CPU per request in consecutive rounds). Printed: events/s, p50,
 p99, server CPU per scan and the ratio. Targets (issue 16): postal ≥ 0.75 of the bare endpoint's
 throughput, and postal's p99 < 60 ms.
+
+``--statements`` measures the three SQL statements alone instead, from ``pgbench`` (on PATH, else the
+one pgserver ships) with as many clients as the servers' pools: postal's one-statement scan with the
+parameters the service gives it against the two bare statements, in alternating rounds. No server's
+Python is involved, so the ratio is the database's share of the gap.
 """
 
 from __future__ import annotations
@@ -465,6 +470,106 @@ async def bench(args: argparse.Namespace) -> int:
     return report(results, args)
 
 
+# ---------------------------------------------------------------------------
+# The statements alone (--statements): what the database allows, without any server
+
+
+def pgbench_binary() -> str | None:
+    """``pgbench`` on PATH, else the one shipped with the embedded PostgreSQL (pgserver)."""
+    if found := shutil.which("pgbench"):
+        return found
+    import pgserver
+
+    shipped = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pgbench"
+    return str(shipped) if shipped.exists() else None
+
+
+_PICK = f"\\set n random(1, {SHIPMENTS})\n"
+_CODE = "(SELECT tracking_code FROM shipments WHERE id = :n)"  # a random bench shipment per transaction
+
+
+def statement_scripts(courier_id: int) -> dict[str, str]:
+    """name → pgbench script: postal's one-statement ``arrived`` scan with the parameters ``record_scan``
+    gives it, and the two bare statements. Each ``$n`` becomes its value as a literal (pgbench numbers every
+    ``:variable`` apart, so a value used twice would lose its type), except the code (a random bench
+    shipment per transaction), the time (``now()``) and a fresh ``client_event_id``."""
+    from postal.domain.lifecycle import Event
+    from postal.services.recording import direct_rule
+    from postal.settings import Settings
+    from postal.store.scans import _DIRECT_SQL
+
+    rule = direct_rule(Event.arrived, Settings().max_attempts)
+    assert rule is not None
+    payload = json.dumps({"status": rule.to_status.value, "event": "arrived",
+                          "occurred_at": datetime.now(UTC).isoformat()})
+    postal = {1: _CODE, 2: "'BC-BENCH'", 3: f"'{rule.to_status.value}'", 4: str(rule.attempts_added),
+              5: "false", 6: "now()", 7: "'{" + ",".join(s.value for s in rule.from_statuses) + "}'",
+              8: "'arrived'", 9: str(courier_id), 10: "'BC-BENCH'", 11: "gen_random_uuid()", 12: "NULL",
+              13: "NULL", 14: "'{}'", 15: f"'{payload}'"}
+    bare = {1: _CODE, 2: "'arrived'", 3: "now()", 4: str(courier_id), 5: "gen_random_uuid()"}
+
+    def script(sql: str, values: dict[int, str]) -> str:
+        return _PICK + re.sub(r"\$(\d+)", lambda m: values[int(m.group(1))], sql) + ";\n"
+
+    return {"bare": script(BARE_SQL, bare), "postal": script(_DIRECT_SQL, postal),
+            "bare+outbox": script(BARE_OUTBOX_SQL, bare)}
+
+
+def run_pgbench(binary: str, dsn: str, name: str, script: str, seconds: float) -> Result:
+    """One round of one statement from POOL_SIZE pgbench clients (the servers' pool size)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".sql") as f:
+        f.write(script)
+        f.flush()
+        started = time.perf_counter()
+        out = subprocess.run([binary, "-n", "-M", "prepared", "-c", str(POOL_SIZE), "-j", "2", "-T",
+                              str(max(1, round(seconds))), "-f", f.name, dsn],
+                             capture_output=True, text=True, check=False)
+        elapsed = time.perf_counter() - started
+    done = re.search(r"number of transactions actually processed: (\d+)", out.stdout)
+    latency = re.search(r"latency average = ([\d.]+) ms", out.stdout)
+    if out.returncode != 0 or not done or not latency:
+        raise RuntimeError(f"pgbench failed for {name}: {out.stderr.strip()[-500:]}")
+    failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
+    ms = float(latency.group(1))
+    return Result(name, int(done.group(1)), int(failed.group(1)) if failed else 0, elapsed, ms, ms, "pgbench")
+
+
+async def statements(args: argparse.Namespace) -> int:
+    """The three statements, alternating, from pgbench (a C client, so nearly all the CPU is the database's):
+    how postal's scan compares with the bare ones when no server's Python is involved."""
+    binary = pgbench_binary()
+    if binary is None:
+        print("pgbench not found (neither on PATH nor in pgserver): --statements skipped")
+        return 0
+    async with bench_database(server_dsn()) as dsn:
+        con = await asyncpg.connect(dsn)
+        try:
+            scripts = statement_scripts(int(await con.fetchval(
+                "SELECT id FROM users WHERE username = 'bench-courier'")))
+            events = "SELECT count(*) FROM shipment_events"
+            for name, script in scripts.items():  # warm-up; fails loudly on a broken script
+                await asyncio.to_thread(run_pgbench, binary, dsn, name, script, 1)
+            results: dict[str, list[Result]] = {name: [] for name in scripts}
+            for _ in range(args.rounds):
+                for name, script in scripts.items():
+                    before = await con.fetchval(events)
+                    result = await asyncio.to_thread(run_pgbench, binary, dsn, name, script, args.seconds)
+                    # A statement that wrote nothing (postal's refuses a shipment it may not move) would
+                    # be fast and wrong: every one must have recorded its event.
+                    result.errors += result.requests - (await con.fetchval(events) - before)
+                    print(f"  round: {name:11} {result.rate:8.0f} statements/s   latency {result.p50_ms:5.2f} ms"
+                          f"   ({result.requests} done, {result.errors} failed or wrote no event)", flush=True)
+                    results[name].append(result)
+        finally:
+            await con.close()
+    print(f"\nthe scan statements alone, {POOL_SIZE} pgbench clients, {args.rounds} rounds of {args.seconds:g} s")
+    for other in ("bare", "bare+outbox"):
+        paired = [p.rate / b.rate for p, b in zip(results["postal"], results[other], strict=True)]
+        print(f"statement ratio postal/{other}: {statistics.median(paired):.2f} (median of paired rounds"
+              f" {', '.join(f'{r:.2f}' for r in paired)}; information: the database work alone)")
+    return 1 if any(r.errors for rs in results.values() for r in rs) else 0
+
+
 def report(results: dict[str, list[Result]], args: argparse.Namespace) -> int:
     # Rounds alternate: each postal round is paired with the bare round just before it, and the median of
     # those ratios is the figure least moved by a machine whose speed comes and goes.
@@ -496,6 +601,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=SECONDS, help=f"seconds per round (default {SECONDS:g})")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"rounds per server (default {ROUNDS})")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--statements", action="store_true",
+                        help="instead of the servers, the three SQL statements alone from pgbench")
     parser.add_argument("--workers", action="store_true",
                         help="run postal's background jobs in its process, as deployed (default: off)")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
@@ -512,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
         import uvloop  # the load generator's own overhead, kept small for both servers alike
 
         return uvloop.run(bench(args))
-    return asyncio.run(bench(args))
+    return asyncio.run(statements(args) if args.statements else bench(args))
 
 
 if __name__ == "__main__":

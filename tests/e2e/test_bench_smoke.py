@@ -65,3 +65,11 @@ def test_scans_bench_smoke(server_dsn):
     for name in ("bare", "postal", "bare+outbox"):
         line = next(x for x in out.splitlines() if x.startswith(f"{name} "))
         assert " 0 errors" in line, line  # every scan a 201: recorded, not refused
+
+
+def test_scans_statements_smoke(server_dsn):
+    """The statements alone from pgbench: every postal statement recorded its event (none refused)."""
+    out = _run(server_dsn, "bench.scans", "--statements", "--rounds", "1", "--seconds", "1")
+    assert "statement ratio postal/bare:" in out and "statement ratio postal/bare+outbox:" in out
+    rounds = [x for x in out.splitlines() if x.startswith("  round:")]
+    assert len(rounds) == 3 and all(" 0 failed or wrote no event" in x for x in rounds), out
