@@ -16,8 +16,8 @@ Measured, each many times (p50 / p99 in ms, in one connection, from the client):
 tracking by code (the two reads of ``GET /track``), the staff list first page (probe agency and all),
 a filter (status), a search (text in the name or dossier code), the overdue list and the overdue
 watcher's claim (rolled back), the outbox dispatcher's claim (rolled back; every event's change record
-is in the outbox, as the service writes it), the SLA report for the probe agency-month (its three queries), a scan
-(event insert + status update + outbox row, committed).
+is in the outbox, as the service writes it), the SLA report for the probe agency-month (its three
+queries), a scan (event insert + status update + outbox row, committed).
 """
 
 from __future__ import annotations
