@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -17,6 +19,15 @@ from postal.services import carriers as service
 from postal.workers.carriers import poll_forever
 from tests.integration.carrier_support import SECRET, Rig, make_proxy, wired_settings
 from tests.integration.scan_helpers import create_shipment
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def report_time(hour: int, minute: int = 0) -> str:
+    """A report time on a day a month ago in Vietnam: old enough to be in the past, never older than a
+    scan may be dated (a fixed date would fall out of that window as the calendar moves on)."""
+    day = datetime.now(VIETNAM).date() - timedelta(days=30)
+    return datetime.combine(day, time(hour, minute), VIETNAM).isoformat()
 
 EVENTS = "/api/v1/carriers/vnpost/events"
 
@@ -177,27 +188,27 @@ async def test_duplicate_and_out_of_order_reports(rig: Rig, world: Any) -> None:
     def rep(status: int, time: str) -> dict[str, Any]:
         return {"originalID": original, "saleOrderCode": code, "status": status, "time": time}
 
-    base = "2026-01-01T00:00:00+07:00"
+    base = report_time(0)
     await world.db.execute("UPDATE shipments SET created_at = $1::text::timestamptz - interval '1 day'"
                            " WHERE tracking_code = $2", base, code)
     # One batch out of order: applied in time order.
-    batch = [rep(10, "2026-01-01T10:00:00+07:00"), rep(6, "2026-01-01T08:00:00+07:00")]
+    batch = [rep(10, report_time(10)), rep(6, report_time(8))]
     resp = await rig.client.post(EVENTS, json={"events": batch}, headers=headers)
     assert resp.status == 200 and await resp.json() == {"received": 2, "new": 2, "unreadable": 0}
     # The same again (a retried push), and again by polling: nothing new.
     resp = await rig.client.post(EVENTS, json=batch, headers=headers)
     assert (await resp.json())["new"] == 0
     # A later report, then an older one arriving late: kept, not applied.
-    await rig.client.post(EVENTS, json=rep(12, "2026-01-01T12:00:00+07:00"), headers=headers)
-    await rig.client.post(EVENTS, json=rep(11, "2026-01-01T11:00:00+07:00"), headers=headers)
+    await rig.client.post(EVENTS, json=rep(12, report_time(12)), headers=headers)
+    await rig.client.post(EVENTS, json=rep(11, report_time(11)), headers=headers)
     view = await shipment(rig, world, code)
     assert view["status"] == "out_for_delivery"
     assert [(e["event"], e["applied"]) for e in view["events"]] == [
         ("picked_up", True), ("arrived", True), ("arrived", False), ("out_for_delivery", True)]  # by time
     assert await world.db.fetchval("SELECT count(*) FROM carrier_reports") == 4
     # Unknown and impossible codes: kept in the timeline, logged, nothing crashes.
-    await rig.client.post(EVENTS, json=[rep(99, "2026-01-01T13:00:00+07:00"), rep(6, "2026-01-01T13:30:00+07:00"),
-                                        {"garbage": True}], headers=headers)
+    await rig.client.post(EVENTS, json=[rep(99, report_time(13)), rep(6, report_time(13, 30)), {"garbage": True}],
+                          headers=headers)
     view = await shipment(rig, world, code)
     assert view["status"] == "out_for_delivery"
     tail = view["events"][-2:]
@@ -205,7 +216,8 @@ async def test_duplicate_and_out_of_order_reports(rig: Rig, world: Any) -> None:
         ("carrier_report", False, 99), ("carrier_report", False, 6)]
     assert "refused" in tail[1]["details"]
     outcomes = {r["status_code"]: r["outcome"] for r in await world.db.fetch(
-        "SELECT status_code, outcome FROM carrier_reports WHERE occurred_at >= '2026-01-01T11:00:00+07:00'")}
+        "SELECT status_code, outcome FROM carrier_reports WHERE occurred_at >= $1::text::timestamptz",
+        report_time(11))}
     assert outcomes == {11: "late", 12: "applied", 99: "unknown", 6: "refused"}
 
 
@@ -255,11 +267,11 @@ async def test_no_secret_configured_refuses_everything(aiohttp_client, settings,
 async def test_concurrent_callbacks_all_get_applied(rig: Rig, world: Any) -> None:
     code, original = await pushed(rig, world)
     headers = {"X-Callback-Secret": SECRET}
-    times = [f"2026-01-01T0{h}:00:00+07:00" for h in range(1, 9)]
-    await world.db.execute("UPDATE shipments SET created_at = '2025-12-31T00:00:00+07:00' WHERE tracking_code = $1",
-                           code)
+    times = [report_time(h) for h in range(1, 9)]
+    await world.db.execute("UPDATE shipments SET created_at = $1::text::timestamptz - interval '1 day'"
+                           " WHERE tracking_code = $2", report_time(0), code)
     bodies = [{"originalID": original, "status": 3, "time": t} for t in times] + [
-        {"originalID": original, "status": 6, "time": "2026-01-01T09:30:00+07:00"}]
+        {"originalID": original, "status": 6, "time": report_time(9, 30)}]
     answers = await asyncio.gather(*(rig.client.post(EVENTS, json=b, headers=headers) for b in bodies))
     assert [a.status for a in answers] == [200] * len(bodies)
     outcomes = await world.db.fetch("SELECT outcome FROM carrier_reports")
