@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+from pathlib import Path
 
 import asyncpg
 
 from postal.store.database import create_pool
 from postal.workers.outbox import dispatch_once
+
+MIGRATION_023 = (Path(__file__).resolve().parents[2] / "db" / "migrations"
+                 / "023_change_records_processed.sql").read_text()
 
 
 async def add_rows(db: asyncpg.Connection, n: int, topic: str = "test.topic") -> None:
@@ -65,3 +69,23 @@ async def test_topics_without_a_handler_stay_pending(db, dsn, settings):
     finally:
         await pool.close()
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE processed_at IS NULL") == 2
+
+
+async def test_migration_023_marks_only_old_change_records_processed(db):
+    """The migration's UPDATE on rows written before it (no trigger yet): change records become processed,
+    work rows stay pending; and from now on the trigger stores new change records processed."""
+    update = MIGRATION_023[MIGRATION_023.index("UPDATE outbox"):]
+    topics = ["shipment.created", "shipment.status_changed", "shipment.verification_reset", "webhook.fanout",
+              "notification.otp", "nobody.listens"]
+    async with db.transaction():
+        await db.execute("SET LOCAL session_replication_role = replica")  # as before 023: no trigger runs
+        await db.executemany("INSERT INTO outbox (topic, payload) VALUES ($1, '{}')", [(t,) for t in topics])
+    await db.execute(update)
+    done = {r["topic"]: r["done"] for r in await db.fetch(
+        "SELECT topic, processed_at IS NOT NULL AS done FROM outbox")}
+    assert done == {t: t.startswith("shipment.") for t in topics}
+    await db.execute("DELETE FROM outbox")
+    await db.executemany("INSERT INTO outbox (topic, payload) VALUES ($1, '{}')", [(t,) for t in topics])
+    done = {r["topic"]: r["done"] for r in await db.fetch(
+        "SELECT topic, processed_at IS NOT NULL AS done FROM outbox")}
+    assert done == {t: t.startswith("shipment.") for t in topics}
