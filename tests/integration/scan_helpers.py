@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests.integration.payloads import create_body
 
@@ -14,6 +15,16 @@ ID_LAST4 = "2345"  # the last 4 digits of payloads.CREATE's citizen id_number
 
 def now_iso(offset_minutes: float = 0) -> str:
     return (datetime.now(UTC) + timedelta(minutes=offset_minutes)).isoformat()
+
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vietnam_time(days_ago: int, hour: int, minute: int = 0) -> datetime:
+    """A wall-clock time in Vietnam ``days_ago`` days before today: a past date that moves with the
+    calendar (a fixed one falls out of what a scan may be dated as the days go by)."""
+    day = datetime.now(VIETNAM).date() - timedelta(days=days_ago)
+    return datetime.combine(day, time(hour, minute), VIETNAM)
 
 
 def scan_body(code: str, event: str, offset_minutes: float = 0, **extra: Any) -> dict[str, Any]:

@@ -6,9 +6,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -18,16 +16,12 @@ from postal.carriers.sim import Simulator, create_sim_app
 from postal.services import carriers as service
 from postal.workers.carriers import poll_forever
 from tests.integration.carrier_support import SECRET, Rig, make_proxy, wired_settings
-from tests.integration.scan_helpers import create_shipment
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+from tests.integration.scan_helpers import create_shipment, vietnam_time
 
 
 def report_time(hour: int, minute: int = 0) -> str:
-    """A report time on a day a month ago in Vietnam: old enough to be in the past, never older than a
-    scan may be dated (a fixed date would fall out of that window as the calendar moves on)."""
-    day = datetime.now(VIETNAM).date() - timedelta(days=30)
-    return datetime.combine(day, time(hour, minute), VIETNAM).isoformat()
+    """A report time on a day a month ago in Vietnam (never older than a scan may be dated)."""
+    return vietnam_time(30, hour, minute).isoformat()
 
 EVENTS = "/api/v1/carriers/vnpost/events"
 

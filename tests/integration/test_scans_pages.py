@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import qrcode
 from aiohttp import ClientResponse
@@ -14,9 +13,7 @@ from PIL import Image
 
 from postal.domain.signing import qr_payload
 from tests.integration.page_checks import CSRF_TEXT, refused
-from tests.integration.scan_helpers import backdate, create_shipment, now_iso, walk
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+from tests.integration.scan_helpers import backdate, create_shipment, now_iso, vietnam_time, walk
 
 PASSWORD = "correct-horse-battery"
 
@@ -145,10 +142,7 @@ async def test_item_timeline_reads_in_vietnamese(client, world, db):
     created = await client.post("/api/v1/shipments", json=create_body(), headers=world.auth("staff1"))
     code = (await created.json())["tracking_code"]
     await backdate(world, code, timedelta(days=3))
-    # Yesterday 09:30 in Vietnam: a fixed date would leave the shipment's creation window (or the year a
-    # scan may be dated back) as the calendar moves on.
-    yesterday = datetime.now(VIETNAM).date() - timedelta(days=1)
-    occurred = datetime.combine(yesterday, time(9, 30), VIETNAM)
+    occurred = vietnam_time(1, 9, 30)  # yesterday 09:30, within the backdated shipment's life
     scan = {"code": code, "event": "picked_up", "occurred_at": occurred.isoformat(),
             "client_event_id": "0b4d4c52-6c43-4c1e-9a53-1f0f8d6f5a10"}
     assert (await client.post("/api/v1/scans", json=scan, headers=world.auth("courier1"))).status == 201
@@ -157,5 +151,5 @@ async def test_item_timeline_reads_in_vietnamese(client, world, db):
     session = await accounts.login(db, "courier1", "correct-horse-battery")
     client.session.cookie_jar.update_cookies({"postal_session": session.cookie})
     html = await (await client.get(f"/courier/items/{code}")).text()
-    assert f"09:30 {yesterday:%d/%m/%Y}" in html
+    assert f"09:30 {occurred:%d/%m/%Y}" in html
     assert f"<b>{event_text(Event.picked_up)}</b>" in html and "<b>picked_up</b>" not in html
