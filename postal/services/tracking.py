@@ -53,6 +53,7 @@ from postal.services.views import Clock
 from postal.settings import Settings
 from postal.store import tracking as store
 from postal.store import tracking_rate as rate_store
+from postal.store.tracking import PublicEvent
 
 WRONG_PROOF_WEIGHT = 5
 """A wrong ``phone4`` or forged ``s`` counts as this many misses (10,000 possible digits: guessing them is worse)."""
@@ -208,8 +209,7 @@ async def track(pool: asyncpg.Pool, clock: Clock, req: TrackRequest, blocks: Blo
         proven, wrong = _proof(req, row, settings.key)
         if wrong:
             await count_miss(con, blocks, settings, client, WRONG_PROOF_WEIGHT)
-        events = await store.public_events(con, row["id"])
-    view = public_view(row, events, clock, req.lang)
+    view = public_view(row, store.timeline(row), clock, req.lang)
     if proven:
         view["recipient"] = recipient_view(row)
     return view
@@ -291,31 +291,31 @@ def _event_texts(event: str, to_status: str | None, late: bool, direction: Direc
     return text, _event_text(event, direction, lang)
 
 
-def public_event(e: asyncpg.Record, direction: Direction, clock: Clock, lang: Lang) -> dict[str, Any]:
+def public_event(e: PublicEvent, direction: Direction, clock: Clock, lang: Lang) -> dict[str, Any]:
     """One timeline entry: what happened, when (local time), where — nothing about who.
 
     A late event keeps its ``event_text`` (what the courier reported) but its ``status_text`` is
     :data:`LATE_TEXT`: only applied events name a status.
     """
-    late = not e["applied"]
-    text, told = _event_texts(e["event"], e["to_status"], late, direction, lang)
+    late = not e.applied
+    text, told = _event_texts(e.event, e.to_status, late, direction, lang)
     return {
-        "event": e["event"],
+        "event": e.event,
         "status_text": text,
         "event_text": told,
-        "occurred_at": _local(clock, e["occurred_at"]),
-        "post_office": e["post_office_name"],
-        "post_office_name": e["post_office_name"],
-        "applied": e["applied"],
+        "occurred_at": _local(clock, e.occurred_at),
+        "post_office": e.post_office_name,
+        "post_office_name": e.post_office_name,
+        "applied": e.applied,
         "late": late,
     }
 
 
-def citizen_timeline(events: list[asyncpg.Record]) -> list[asyncpg.Record]:
+def citizen_timeline(events: list[PublicEvent]) -> list[PublicEvent]:
     """The events a citizen is shown: a late scan of an event already applied (a duplicate sent
     again by an offline device) is left out; other late scans stay, marked late. Staff see all."""
-    applied = {e["event"] for e in events if e["applied"]}
-    return [e for e in events if e["applied"] or e["event"] not in applied]
+    applied = {e.event for e in events if e.applied}
+    return [e for e in events if e.applied or e.event not in applied]
 
 
 def _completed_on(row: asyncpg.Record, clock: Clock) -> date | None:
@@ -323,7 +323,7 @@ def _completed_on(row: asyncpg.Record, clock: Clock) -> date | None:
     return done.astimezone(clock.settings.tz).date() if done else None
 
 
-def public_view(row: asyncpg.Record, events: list[asyncpg.Record], clock: Clock, lang: Lang) -> dict[str, Any]:
+def public_view(row: asyncpg.Record, events: list[PublicEvent], clock: Clock, lang: Lang) -> dict[str, Any]:
     """What anyone with the code may see (SPEC §5): no personal data at all."""
     direction, status = Direction(row["direction"]), Status(row["status"])
     return {

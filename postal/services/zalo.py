@@ -144,7 +144,7 @@ def _last_event(view: dict[str, Any]) -> dict[str, Any] | None:
 
 async def public_status(con: asyncpg.Connection, clock: Clock, row: asyncpg.Record) -> rules.PublicStatus:
     """The public facts of a shipment for a chat reply (the same rules as the tracking page)."""
-    events = citizen_timeline(await tracking_store.public_events(con, row["id"]))
+    events = citizen_timeline(tracking_store.timeline(row))
     view = public_view(row, events, clock, "vi")
     last = _last_event(view)
     last_text = None
