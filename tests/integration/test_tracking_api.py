@@ -169,3 +169,27 @@ async def test_openapi_declares_the_public_operation(client):
     assert op["security"] == []
     assert {"200", "404", "422", "429"} <= set(op["responses"])
     assert {p["name"] for p in op["parameters"]} >= {"code", "s", "phone4", "lang"}
+
+
+async def test_a_look_up_is_one_statement(client, world, db, monkeypatch):
+    """The shipment, its timeline and the client's miss count come in one round trip; only a miss
+    (here a wrong ``phone4``) adds the statement that counts it."""
+    import asyncpg.connection
+
+    code = (await ts.create(client, world))["tracking_code"]
+    await ts.move(db, code, ts.PATHS["out_for_delivery"])
+    statements: list[str] = []
+    execute = asyncpg.connection.Connection._execute
+
+    async def counted(self, query, *args, **kwargs):
+        statements.append(query)
+        return await execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "_execute", counted)
+    monkeypatch.setattr("postal.services.tracking.PURGE_PROBABILITY", 0)  # no clean-up statement by chance
+    for query, expected in (("", 1), (f"?phone4={ts.PHONE4}", 1), ("?phone4=0000", 2)):
+        statements.clear()
+        resp = await client.get(f"/api/v1/track/{code}{query}")
+        assert resp.status == 200
+        assert [e["event"] for e in (await resp.json())["events"]] == ["picked_up", "arrived", "out_for_delivery"]
+        assert len(statements) == expected, (query, statements)
