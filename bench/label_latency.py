@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,19 +34,27 @@ from postal.store.database import embedded_server_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPMENTS = 20
+AGENCY = "000.00.15.H62"  # a one-stop centre code; dossier codes start with it
 WARM = 30
 REQUESTS = 200
 TARGET_P50_MS = 50.0
 SECRET = "bench-secret-key-not-for-production"
 BODY = {
     "direction": "delivery",
-    "dossier": {"code": "000.00.15.H62-261126-0012", "procedure_code": "1.004227",
-                "procedure_name": "Cấp đổi giấy phép lái xe", "appointment_date": "2026-12-03"},
+    "dossier": {"procedure_code": "1.004227", "procedure_name": "Cấp đổi giấy phép lái xe"},  # code, date: body()
     "citizen": {"name": "Nguyễn Thị Hồng Nhung", "phone": "0912345678", "id_number": "001199012345",
                 "address": {"line": "Số 12 ngõ 3 đường Hùng Vương", "ward_code": "08707", "province_code": "25"}},
     "cod_amount": 1_250_000,
     "note": "Gọi trước khi giao",
 }
+
+
+def body(n: int) -> dict[str, object]:
+    """Shipment ``n``: its own dossier code (one open shipment per dossier and direction), due in a week."""
+    today = date.today()
+    code = f"{AGENCY}-{today:%y%m%d}-{n + 1:04d}"  # the agency's code first, as the service requires
+    return BODY | {"dossier": BODY["dossier"] | {"code": code,  # type: ignore[operator]
+                                                   "appointment_date": (today + timedelta(days=7)).isoformat()}}
 
 
 def _with_database(dsn: str, name: str) -> str:
@@ -87,8 +96,8 @@ async def load_world(dsn: str) -> str:
         await prepare_database(con)
         await accounts.add_post_office(con, "PO-1", "Bưu cục Vĩnh Yên", "25")
         await accounts.add_agency(con, accounts.NewAgency(
-            "AG-1", "Trung tâm Phục vụ hành chính công Phú Thọ", "25", "08707", "PO-1", "Số 2 Hai Bà Trưng"))
-        await accounts.add_user(con, "staff1", Role.staff, agency_code="AG-1")
+            AGENCY, "Trung tâm Phục vụ hành chính công Phú Thọ", "25", "08707", "PO-1", "Số 2 Hai Bà Trưng"))
+        await accounts.add_user(con, "staff1", Role.staff, agency_code=AGENCY)
         return await accounts.create_token(con, "staff1")
     finally:
         await con.close()
@@ -159,8 +168,10 @@ async def run(requests: int) -> dict[str, list[float]]:
         async with served(dsn) as url, aiohttp.ClientSession(
                 headers={"Authorization": f"Bearer {token}"}) as http:
             codes = []
-            for _ in range(SHIPMENTS):
-                async with http.post(f"{url}/api/v1/shipments", json=BODY) as resp:
+            for n in range(SHIPMENTS):
+                async with http.post(f"{url}/api/v1/shipments", json=body(n)) as resp:
+                    if resp.status != 201:
+                        raise RuntimeError(f"creating shipment {n} failed: {resp.status} {await resp.text()}")
                     codes.append((await resp.json())["tracking_code"])
             a6 = [f"{url}/api/v1/shipments/{c}/label.pdf" for c in codes]
             await timed_gets(http, a6, WARM)

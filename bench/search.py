@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import os
 import random
 import time
 import uuid
@@ -23,6 +22,7 @@ from typing import Any
 
 import asyncpg
 
+from bench.scans import _with_database, server_dsn
 from bench.sla import explain, timed
 from postal.domain.access import Scope
 from postal.domain.codes import make_s10
@@ -103,12 +103,12 @@ async def main() -> None:
     parser.add_argument("--shipments", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = parser.parse_args()
-    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    server = server_dsn()  # DATABASE_URL, else the embedded PostgreSQL kept for benchmarks
     name = f"postal_bench_search_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(server)
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        con = await asyncpg.connect(server.rsplit("/", 1)[0] + f"/{name}")
+        con = await asyncpg.connect(_with_database(server, name))
         try:
             await prepare_database(con)
             copy_s, index_s = await load(con, args.shipments)

@@ -18,7 +18,7 @@ def _run(server_dsn: str, *args: str) -> str:
     return done.stdout
 
 
-def _databases(server_dsn: str) -> set[str]:
+def _databases(server_dsn: str, prefix: str = "postal_scale_") -> set[str]:
     import asyncio
 
     import asyncpg
@@ -26,7 +26,7 @@ def _databases(server_dsn: str) -> set[str]:
     async def names() -> set[str]:
         con = await asyncpg.connect(server_dsn)
         try:
-            rows = await con.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'postal_scale_%'")
+            rows = await con.fetch("SELECT datname FROM pg_database WHERE starts_with(datname, $1)", prefix)
             return {r[0] for r in rows}
         finally:
             await con.close()
@@ -73,3 +73,31 @@ def test_scans_statements_smoke(server_dsn):
     assert "statement ratio postal/bare:" in out and "statement ratio postal/bare+outbox:" in out
     rounds = [x for x in out.splitlines() if x.startswith("  round:")]
     assert len(rounds) == 3 and all(" 0 failed," in x for x in rounds), out
+
+
+def test_label_latency_bench_smoke(server_dsn):
+    """Shipments created through the API (each its own dossier), then real PDFs timed."""
+    out = _run(server_dsn, "bench.label_latency", "--requests", "10")
+    assert "A6 label.pdf" in out and "A4 label.pdf?format=a4" in out and "target: A6 p50" in out
+
+
+def test_labels_bench_runs():
+    done = subprocess.run([sys.executable, "-m", "bench.labels"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "speed-up vs naive baseline:" in done.stdout
+
+
+def test_search_bench_small_drops_its_database(server_dsn):
+    before = _databases(server_dsn, "postal_bench_search_")
+    out = _run(server_dsn, "bench.search", "--shipments", "2000")
+    assert "loaded 2,000 shipments" in out
+    assert out.count("q='hung vuong'") >= 2 and "EXPLAIN ANALYZE" in out  # staff and admin, with plans
+    assert _databases(server_dsn, "postal_bench_search_") <= before
+
+
+def test_sla_bench_small_drops_its_database(server_dsn):
+    before = _databases(server_dsn, "postal_bench_sla_")
+    out = _run(server_dsn, "bench.sla", "--shipments", "2000")
+    assert "SLA report, one agency" in out and "Overdue list, one agency" in out and "Overdue watcher" in out
+    assert _databases(server_dsn, "postal_bench_sla_") <= before
