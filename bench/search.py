@@ -82,8 +82,10 @@ async def load(con: asyncpg.Connection, n: int) -> tuple[float, float]:
     return loaded - started, time.perf_counter() - loaded
 
 
-QUERIES = ["hung vuong", "Nguyễn Thị Nhung", "duong", "4115", "RA000004115VN", "0912", "H62-260301",
-           "tô hiến thành 12", "không có ai tên này"]
+QUERIES = ["hung vuong", "Nguyễn Thị Nhung", "duong", "4115",
+           make_s10("RA", 1508),  # a whole code (an AG-07 shipment): looked up by the unique index
+           "RA000004115VN",  # a typo: the check digit is wrong, so it is searched as a word
+           "0912", "H62-260301", "tô hiến thành 12", "không có ai tên này"]
 
 
 async def measure(con: asyncpg.Connection) -> None:

@@ -87,9 +87,9 @@ def _search_terms(q: str | None) -> dict[str, Any]:
     if not q or not q.strip():
         return {}
     text = codes.clean_text(q, "q", max_length=200)
+    if codes.is_s10(text):  # a whole tracking code (its check digit holds): that shipment, by its unique index
+        return {"code": codes.normalize_s10(text)}
     terms: dict[str, Any] = {"words": tuple(search.terms(text))}
-    if codes.is_s10(text):
-        terms["code"] = codes.normalize_s10(text)
     try:
         terms["phone"] = codes.normalize_phone(text, "q")
     except InvalidInput:

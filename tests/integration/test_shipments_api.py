@@ -257,6 +257,9 @@ async def test_list_filters_and_search(client, world):
     assert await codes({"status": "created"}) == [b["tracking_code"], a["tracking_code"]]
     assert await codes({"status": "delivered"}) == []
     assert await codes({"q": a["tracking_code"].lower()}) == [a["tracking_code"]]
+    spaced = f"{b['tracking_code'][:2]} {b['tracking_code'][2:6]} {b['tracking_code'][6:11]} {b['tracking_code'][11:]}"
+    assert await codes({"q": spaced}) == [b["tracking_code"]]  # a whole code: looked up by its index
+    assert await codes({"q": a["tracking_code"][6:11]}) == [a["tracking_code"]]  # part of one: a word
     assert await codes({"q": "0987 654 321"}) == [b["tracking_code"]]
     assert await codes({"q": "Văn Đức"}) == [b["tracking_code"]]
     assert await codes({"q": "260316"}) == [b["tracking_code"]]
