@@ -39,9 +39,8 @@ WARM = 30
 REQUESTS = 200
 TARGET_P50_MS = 50.0
 SECRET = "bench-secret-key-not-for-production"
-BODY = {
+BODY = {  # the dossier comes from body()
     "direction": "delivery",
-    "dossier": {"procedure_code": "1.004227", "procedure_name": "Cấp đổi giấy phép lái xe"},  # code, date: body()
     "citizen": {"name": "Nguyễn Thị Hồng Nhung", "phone": "0912345678", "id_number": "001199012345",
                 "address": {"line": "Số 12 ngõ 3 đường Hùng Vương", "ward_code": "08707", "province_code": "25"}},
     "cod_amount": 1_250_000,
@@ -50,11 +49,13 @@ BODY = {
 
 
 def body(n: int) -> dict[str, object]:
-    """Shipment ``n``: its own dossier code (one open shipment per dossier and direction), due in a week."""
+    """Shipment ``n``: its own dossier (one open shipment per dossier and direction), due in a week."""
     today = date.today()
-    code = f"{AGENCY}-{today:%y%m%d}-{n + 1:04d}"  # the agency's code first, as the service requires
-    return BODY | {"dossier": BODY["dossier"] | {"code": code,  # type: ignore[operator]
-                                                   "appointment_date": (today + timedelta(days=7)).isoformat()}}
+    return BODY | {"dossier": {
+        "code": f"{AGENCY}-{today:%y%m%d}-{n + 1:04d}",  # the agency's code first, as the service requires
+        "procedure_code": "1.004227", "procedure_name": "Cấp đổi giấy phép lái xe",
+        "appointment_date": (today + timedelta(days=7)).isoformat(),
+    }}
 
 
 def _with_database(dsn: str, name: str) -> str:
