@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -21,18 +20,15 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import asyncpg
 
+from bench.scans import free_port, server_dsn, with_database
 from postal.domain.access import Role
 from postal.services import accounts
 from postal.services.setup import prepare_database
-from postal.store.database import embedded_server_uri
 
-ROOT = Path(__file__).resolve().parents[1]
 SHIPMENTS = 20
 AGENCY = "000.00.15.H62"  # a one-stop centre code; dossier codes start with it
 WARM = 30
@@ -58,16 +54,6 @@ def body(n: int) -> dict[str, object]:
     }}
 
 
-def _with_database(dsn: str, name: str) -> str:
-    return urlunsplit(urlsplit(dsn)._replace(path=f"/{name}"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def _admin(dsn: str, sql: str) -> None:
     con = await asyncpg.connect(dsn)
     try:
@@ -79,13 +65,11 @@ async def _admin(dsn: str, sql: str) -> None:
 @asynccontextmanager
 async def fresh_database() -> AsyncIterator[str]:
     """A new, migrated database with one agency and a staff token; dropped on exit."""
-    server = os.environ.get("DATABASE_URL") or await asyncio.to_thread(
-        embedded_server_uri, ROOT / ".postal-data-bench" / "pg")
-    assert server is not None, "no PostgreSQL: set DATABASE_URL or install pgserver"
+    server = await asyncio.to_thread(server_dsn)  # DATABASE_URL, else the embedded PostgreSQL (started if need be)
     name = f"postal_bench_{uuid.uuid4().hex[:10]}"
     await _admin(server, f'CREATE DATABASE "{name}"')
     try:
-        yield _with_database(server, name)
+        yield with_database(server, name)
     finally:
         await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -107,7 +91,7 @@ async def load_world(dsn: str) -> str:
 @asynccontextmanager
 async def served(dsn: str) -> AsyncIterator[str]:
     """``postal serve`` on a free port until the block ends; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="postal-bench-") as data_dir:
         env = {**os.environ, "DATABASE_URL": dsn, "POSTAL_SECRET_KEY": SECRET, "POSTAL_PUBLIC_URL": url,

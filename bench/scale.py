@@ -36,7 +36,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.scans import _with_database, server_dsn
+from bench.scans import server_dsn, with_database
 
 AGENCIES = 60
 POST_OFFICES = 20
@@ -323,7 +323,7 @@ async def bench(args: argparse.Namespace) -> int:
     admin = await asyncpg.connect(admin_dsn)
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        con = await connect(_with_database(admin_dsn, name))
+        con = await connect(with_database(admin_dsn, name))
         try:
             await prepare_database(con)
             await base_data(con)

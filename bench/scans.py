@@ -100,7 +100,7 @@ BARE_OUTBOX_SQL = (  # the same, plus the outbox row postal queues in the same s
 # The database
 
 
-def _with_database(dsn: str, name: str) -> str:
+def with_database(dsn: str, name: str) -> str:
     return urlunsplit(urlsplit(dsn)._replace(path=f"/{name}"))
 
 
@@ -120,7 +120,7 @@ async def bench_database(admin_dsn: str) -> AsyncIterator[str]:
     admin = await asyncpg.connect(admin_dsn)
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        dsn = _with_database(admin_dsn, name)
+        dsn = with_database(admin_dsn, name)
         await _fill(dsn)
         yield dsn
     finally:

@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.scans import _with_database, server_dsn
+from bench.scans import server_dsn, with_database
 from bench.sla import explain, timed
 from postal.domain.access import Scope
 from postal.domain.codes import make_s10
@@ -110,7 +110,7 @@ async def main() -> None:
     admin = await asyncpg.connect(server)
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        con = await asyncpg.connect(_with_database(server, name))
+        con = await asyncpg.connect(with_database(server, name))
         try:
             await prepare_database(con)
             copy_s, index_s = await load(con, args.shipments)

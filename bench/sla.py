@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.scans import _with_database, server_dsn
+from bench.scans import server_dsn, with_database
 from postal.domain.access import Scope
 from postal.domain.codes import make_s10
 from postal.services.setup import prepare_database
@@ -135,7 +135,7 @@ async def main() -> None:
     admin = await asyncpg.connect(server)
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        con = await asyncpg.connect(_with_database(server, name))
+        con = await asyncpg.connect(with_database(server, name))
         try:
             await prepare_database(con)
             print(f"loaded {args.shipments:,} shipments with COPY in {await load(con, args.shipments):.1f} s")
